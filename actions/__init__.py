@@ -1,0 +1,1 @@
+"""Rasa custom actions (rasa-sdk, Python 3.11): thin adapters over privacybot."""

@@ -1,0 +1,106 @@
+"""Rasa's REST channel, one message per bot reply with its `custom` payload attached.
+
+Rasa's own REST channel splits a reply into a text message (and again at every blank line)
+plus a separate message for the custom payload. Here each bot reply stays one JSON object,
+`{"recipient_id", "text", "buttons", "custom"}`, so a client always knows which outcome,
+sections and policy version belong to which text. The channel keeps the name `rest`, hence
+the URL `POST /webhooks/rest/webhook` and its request body `{"sender", "message"}`.
+
+It also refuses malformed requests with a clear 400/413 instead of a stack trace, and never
+logs the message text (patients' messages are personal information).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 5000
+MAX_SENDER_CHARS = 128
+
+
+class ReplyCollector(CollectingOutputChannel):
+    """Collects each bot reply as one message: text, buttons and custom payload together."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        reply = {
+            "recipient_id": recipient_id,
+            "text": message.get("text"),
+            "buttons": message.get("buttons") or message.get("quick_replies"),
+            "image": message.get("image"),
+            "custom": message.get("custom"),
+        }
+        await self._persist_message({k: v for k, v in reply.items() if v is not None})
+
+
+class RestWithPayloadInput(RestInput):
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[None]]
+    ) -> Blueprint:
+        webhook = Blueprint("rest_with_payload_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            body, problem = _parse_body(request)
+            if problem:
+                return response.json({"error": problem}, status=400)
+            text = body.get("message")
+            if len(text) > MAX_MESSAGE_CHARS:
+                return response.json(
+                    {"error": f"'message' is longer than {MAX_MESSAGE_CHARS} characters"},
+                    status=413,
+                )
+            collector = ReplyCollector()
+            metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
+            try:
+                await on_new_message(
+                    UserMessage(
+                        text,
+                        collector,
+                        body["sender"],
+                        input_channel=self.name(),
+                        metadata=metadata,
+                    )
+                )
+            except asyncio.CancelledError:
+                logger.error("REST turn timed out (sender hash %s)", hash(body["sender"]))
+                return response.json({"error": "the assistant timed out"}, status=503)
+            return response.json(collector.messages)
+
+        return webhook
+
+
+def _parse_body(request: Request) -> tuple[Dict[Text, Any], Optional[Text]]:
+    try:
+        body = request.json
+    except Exception:  # sanic raises its own error type for a body that is not JSON
+        return {}, "the request body is not valid JSON"
+    if not isinstance(body, dict):
+        return {}, "the request body must be a JSON object with 'sender' and 'message'"
+    sender, text = body.get("sender"), body.get("message")
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
+        return {}, f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS} characters"
+    if not isinstance(text, str):
+        return {}, "'message' must be a string"
+    return body, None

@@ -1,0 +1,143 @@
+"""The policy assistant: one patient message in, one reply out.
+
+The order of decisions is the order of what matters most to a patient:
+  1. an emergency is answered with the emergency number before anything else;
+  2. a request to act on their data is recognised as a request, not a question;
+  3. greetings, thanks and "are you a bot?" get short honest replies;
+  4. anything outside personal information (bookings, fees, medical advice) is redirected;
+  5. a policy question is answered by quoting the matching section, or honestly declined
+     when the policy does not cover it.
+Rasa's intent ranking, when given, is combined with the embedding classifier trained on the
+same NLU examples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from privacybot.corpus import load_policy, load_question_bank
+from privacybot.replies import Outcome, Reply
+from privacybot.replies.catalog import MessageCatalog
+from privacybot.replies.reply import Citation
+from privacybot.retrieval import SectionRanker, SectionRanking, build_policy_index
+from privacybot.retrieval.embeddings import encode, encode_cached
+from privacybot.settings import PROJECT_ROOT, Settings, get_settings
+from privacybot.triage.emergency import EmergencyDetector
+from privacybot.triage.intents import SMALLTALK_INTENTS, IntentClassifier
+from privacybot.triage.nlu_examples import read_nlu_examples
+
+MAX_MESSAGE_CHARS = 2000
+NLU_DIR = PROJECT_ROOT / "data" / "nlu"
+CACHE_DIR = PROJECT_ROOT / ".cache" / "embeddings"
+
+
+@dataclass(frozen=True)
+class TriageThresholds:
+    emergency: float = 0.30  # low on purpose: a missed emergency is the worst error
+    rasa_weight: float = 0.5
+    confident_answer: float = 0.62  # a greeting or redirect still answers a clear policy question
+
+
+class PolicyAssistant:
+    def __init__(self, settings: Settings | None = None, language: str = "en") -> None:
+        self.settings = settings or get_settings()
+        corpus = self.settings.corpus
+        policy = load_policy(corpus.policy_file(language))
+        bank = load_question_bank(corpus.question_bank_file(language), policy)
+        # The question bank's questions are policy questions too: they teach the intent
+        # classifier the short keyword queries and paraphrases patients use.
+        examples = read_nlu_examples(NLU_DIR) + [(q, "ask_policy") for q in bank.all_questions]
+        texts = [text for text, _ in examples]
+        self.index = build_policy_index(policy, bank, CACHE_DIR, extra_vocabulary=texts)
+        self.ranker = SectionRanker(self.index)
+        self.intents = IntentClassifier(encode_cached(texts, CACHE_DIR), [i for _, i in examples])
+        self.emergency = EmergencyDetector(language)
+        self.thresholds = TriageThresholds()
+        clinic = self.settings.clinic
+        self.catalog = MessageCatalog(
+            language,
+            {
+                "clinic_name": clinic.name,
+                "contact_email": str(clinic.contact_email),
+                "postal_address": clinic.postal_address,
+                "emergency_number": clinic.emergency_number,
+            },
+        )
+
+    @property
+    def policy(self):
+        return self.index.policy
+
+    def respond(self, message: str, rasa_intents: dict[str, float] | None = None) -> Reply:
+        text = " ".join((message or "").split())[:MAX_MESSAGE_CHARS]
+        if not text:
+            return self._reply(Outcome.FALLBACK, self.catalog.say("empty"), "empty", 1.0)
+        corrected = self.index.analyzer.correct(text)
+        vector = encode([corrected])[0]
+        intents = self._combine(self.intents.predict(vector), rasa_intents)
+        intent = max(intents, key=intents.get)
+        confidence = intents[intent]
+
+        if self.emergency.matches(text) or intents.get("emergency", 0.0) >= self.thresholds.emergency:
+            return self._reply(Outcome.EMERGENCY, self.catalog.say("emergency"), "emergency",
+                               max(intents.get("emergency", 0.0), confidence if intent == "emergency" else 0.0))
+        if intent == "make_request":
+            return self._reply(Outcome.REQUEST, self.catalog.say("request"), intent, confidence,
+                               sections=[7])
+        ranking = self.ranker.rank_vector(text, corrected, vector)
+        if intent in SMALLTALK_INTENTS or intent == "out_of_scope":
+            if ranking.covered and ranking.scores[0] >= self.thresholds.confident_answer:
+                return self._answer(ranking, intent, confidence)
+            if intent == "out_of_scope":
+                return self._reply(Outcome.OUT_OF_SCOPE, self.catalog.say("out_of_scope"), intent, confidence)
+            return self._reply(Outcome.SMALLTALK, self.catalog.say(intent), intent, confidence)
+        if not ranking.covered:
+            return self._reply(Outcome.NOT_COVERED, self.catalog.say("not_covered"), intent, confidence,
+                               scores=ranking.scores[:3], ranking=ranking)
+        return self._answer(ranking, intent, confidence)
+
+    def _combine(self, embedding: dict[str, float], rasa: dict[str, float] | None) -> dict[str, float]:
+        if not rasa:
+            return embedding
+        weight = self.thresholds.rasa_weight
+        known = {i: p for i, p in rasa.items() if i in embedding}
+        total = sum(known.values())
+        if total <= 0:
+            return embedding
+        return {i: (1 - weight) * p + weight * known.get(i, 0.0) / total for i, p in embedding.items()}
+
+    def _answer(self, ranking: SectionRanking, intent: str, confidence: float) -> Reply:
+        section = self.policy.section(ranking.sections[0])
+        citation = Citation(
+            section=section.number,
+            title=section.title,
+            passages=[{"id": p.id, "text": p.text, "context": list(p.context)} for p in ranking.passages],
+        )
+        lead = self.catalog.say("answer_lead", citation=citation.label)
+        quotes = "\n".join(_quote(p) for p in citation.passages)
+        footer = self.catalog.say("answer_footer", policy_version=self.policy.policy_version)
+        return Reply(
+            outcome=Outcome.ANSWER,
+            text=f"{lead}\n{quotes}\n{footer}",
+            intent=intent,
+            confidence=confidence,
+            sections=ranking.sections[:3],
+            scores=ranking.scores[:3],
+            policy_version=self.policy.policy_version,
+            lead=lead,
+            citations=[citation],
+        )
+
+    def _reply(self, outcome: Outcome, text: str, intent: str, confidence: float,
+               sections: list[int] | None = None, scores: list[float] | None = None,
+               ranking: SectionRanking | None = None) -> Reply:
+        return Reply(outcome=outcome, text=text, intent=intent, confidence=confidence,
+                     sections=sections or [], scores=scores or [],
+                     policy_version=self.policy.policy_version)
+
+
+def _quote(passage: dict) -> str:
+    context = " › ".join(passage["context"])
+    prefix = f"[{context}] " if context else ""
+    return f"{prefix}“{passage['text']}”"

@@ -1,0 +1,1 @@
+"""The `privacybot` staff command line."""

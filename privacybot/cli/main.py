@@ -1,0 +1,230 @@
+"""`privacybot`: staff tools for the privacy-policy assistant.
+
+  privacybot up                     train if needed, start everything, stop on Ctrl-C/SIGTERM
+  privacybot ask "question"         one question, with intent, outcome, sections and scores
+  privacybot evaluate FILE          accuracy on a question file (starts the assistant if needed)
+  privacybot bench                  accuracy against baselines, latency, start-up, memory
+  privacybot train [--force]        train the Rasa model when its data changed
+  privacybot check-corpus           validate the policy corpus and question bank
+  privacybot rasa-shell             Rasa's own shell, with the action server running
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from privacybot.settings import get_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="privacybot", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("up", help="train if needed and run the whole assistant in the foreground")
+
+    ask = commands.add_parser("ask", help="ask one question and show how it was answered")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print the raw REST reply")
+
+    evaluate = commands.add_parser("evaluate", help="evaluate on a question file")
+    evaluate.add_argument("file", type=Path)
+    evaluate.add_argument("--json", dest="json_out", type=Path, help="write results as JSON")
+    evaluate.add_argument("--min-accuracy", type=float, help="exit 1 when accuracy is below this")
+
+    bench = commands.add_parser("bench", help="benchmark accuracy, latency, start-up and memory")
+    bench.add_argument("--questions", type=Path, default=Path("tests/dev_questions.yml"))
+    bench.add_argument("--json", dest="json_out", type=Path)
+
+    train = commands.add_parser("train", help="train the Rasa model when its data changed")
+    train.add_argument("--force", action="store_true")
+
+    commands.add_parser("check-corpus", help="validate the policy corpus files")
+    commands.add_parser("rasa-shell", help="run 'rasa shell' with the action server running")
+
+    args = parser.parse_args(argv)
+    handler = {
+        "up": cmd_up,
+        "ask": cmd_ask,
+        "evaluate": cmd_evaluate,
+        "bench": cmd_bench,
+        "train": cmd_train,
+        "check-corpus": cmd_check_corpus,
+        "rasa-shell": cmd_rasa_shell,
+    }[args.command]
+    from privacybot.launcher import LaunchError
+
+    try:
+        return handler(args)
+    except LaunchError as error:
+        print(f"privacybot: {error}", file=sys.stderr)
+        return 2
+
+
+@contextlib.contextmanager
+def running_assistant() -> Iterator[str]:
+    """The Rasa URL of a running assistant; starts one for the duration if nothing answers."""
+    from privacybot.launcher import Assistant, ensure_trained, say
+    from privacybot.rest_client import RestClient
+
+    settings = get_settings()
+    client = RestClient(settings.services.rasa_url)
+    if client.is_up():
+        yield settings.services.rasa_url
+        return
+    say(f"nothing answers at {settings.services.rasa_url}; starting the assistant for this run")
+    ensure_trained()
+    with Assistant(settings) as assistant:
+        yield assistant.rasa_url
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from privacybot.launcher import Assistant, ensure_trained, say
+
+    settings = get_settings()
+    ensure_trained()
+    assistant = Assistant(settings)
+
+    def stop_on_signal(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop_on_signal)
+    try:
+        assistant.start()
+        say("press Ctrl-C to stop")
+        for _ in assistant.wait():
+            pass
+    except KeyboardInterrupt:
+        say("stopping")
+    finally:
+        assistant.stop()
+        say("stopped")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from privacybot.rest_client import RestClient
+
+    with running_assistant() as url:
+        turn = RestClient(url).send(args.question)
+    if args.json:
+        print(json.dumps(turn.messages, ensure_ascii=False, indent=2))
+        return 0
+    for text in turn.texts:
+        print(text)
+        print()
+    print(format_details(turn.payload))
+    return 0
+
+
+def format_details(payload: dict) -> str:
+    scores = ", ".join(f"{s:.3f}" for s in payload.get("scores") or [])
+    return (
+        f"  intent:     {payload.get('intent', '-')} (confidence {payload.get('confidence', 0):.2f})\n"
+        f"  outcome:    {payload.get('outcome', '-')}\n"
+        f"  sections:   {payload.get('sections') or '-'}\n"
+        f"  scores:     {scores or '-'}\n"
+        f"  policy:     {payload.get('policy_version', '-')}"
+    )
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from privacybot.evaluation import (
+        EvaluationFileError,
+        accuracy_by_label,
+        evaluate,
+        load_questions,
+        report_json,
+        summarise,
+    )
+    from privacybot.rest_client import RestClient
+
+    try:
+        questions = load_questions(args.file)
+    except EvaluationFileError as error:
+        print(f"privacybot: {error}", file=sys.stderr)
+        return 2
+    with running_assistant() as url:
+        client = RestClient(url)
+        results = evaluate(questions, lambda q: client.send(q).payload)
+    for r in results:
+        if not r.passed:
+            print(f"FAIL  expect {r.expect}  got {r.outcome} {r.sections[:3]}  "
+                  f"(intent {r.intent} {r.confidence:.2f})  {r.q}")
+    print()
+    print("accuracy per expected label:")
+    for label, (passed, total) in accuracy_by_label(results).items():
+        name = f"section {label}" if label.isdigit() else label
+        print(f"  {name:<14} {passed:>4}/{total:<4} {passed / total:6.1%}")
+    summary = summarise(results)
+    print(f"overall: {summary['passed']}/{summary['total']} = {summary['accuracy']:.1%}")
+    if args.json_out:
+        args.json_out.write_text(json.dumps(report_json(results), ensure_ascii=False, indent=2))
+        print(f"results written to {args.json_out}")
+    if args.min_accuracy is not None and summary["accuracy"] < args.min_accuracy:
+        print(f"accuracy {summary['accuracy']:.1%} is below the floor {args.min_accuracy:.1%}")
+        return 1
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from privacybot.benchmark import run_benchmark
+
+    return run_benchmark(args.questions, args.json_out)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from privacybot.launcher import ensure_trained
+
+    ensure_trained(force=args.force)
+    return 0
+
+
+def cmd_check_corpus(args: argparse.Namespace) -> int:
+    from privacybot.corpus import CorpusError, load_policy, load_question_bank
+
+    corpus = get_settings().corpus
+    try:
+        for language in get_settings().clinic.languages:
+            policy = load_policy(corpus.policy_file(language))
+            bank = load_question_bank(corpus.question_bank_file(language), policy)
+            print(f"{policy.path}: {len(policy.sections)} sections, {len(policy.passages)} "
+                  f"passages, version {policy.policy_version}; {len(bank.all_questions)} "
+                  "example questions")
+    except CorpusError as error:
+        print(f"privacybot: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_rasa_shell(args: argparse.Namespace) -> int:
+    from privacybot.launcher import (
+        MODEL_FILE,
+        PROJECT_ROOT,
+        RASA_BIN,
+        Assistant,
+        child_environment,
+        ensure_trained,
+    )
+
+    ensure_trained()
+    assistant = Assistant(get_settings())
+    actions = [s for s in assistant.services if s.name == "actions"]
+    assistant.services = actions  # rasa shell runs its own Rasa server
+    with assistant:
+        return subprocess.call(
+            [str(RASA_BIN), "shell", "--model", str(MODEL_FILE), "--endpoints", "endpoints.yml"],
+            cwd=PROJECT_ROOT, env=child_environment(),
+        )
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""Evaluate the assistant on a question file (format: docs/evaluation-format.md).
+
+```yaml
+- q: Who can see my medical records?
+  expect: [3, 4]          # policy section numbers and/or outcomes
+```
+A question passes when the outcome is `answer` and the first cited section is in `expect`,
+or when the outcome itself is in `expect`. Each question runs in a fresh conversation.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import yaml
+
+OUTCOMES = {"answer", "request", "not_covered", "out_of_scope", "emergency", "smalltalk", "fallback"}
+
+
+class EvaluationFileError(ValueError):
+    pass
+
+
+@dataclass
+class Question:
+    q: str
+    expect: list[int | str]
+
+
+@dataclass
+class Result:
+    q: str
+    expect: list[int | str]
+    outcome: str
+    sections: list[int]
+    intent: str
+    confidence: float
+    answer: str
+    passed: bool
+
+
+def load_questions(path: str | Path) -> list[Question]:
+    path = Path(path)
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise EvaluationFileError(f"{path}: file not found") from None
+    except yaml.YAMLError as exc:
+        raise EvaluationFileError(f"{path}: not valid YAML: {exc}") from None
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(data, list) or not data:
+        raise EvaluationFileError(f"{path}: expected a non-empty list of '- q: ... expect: [...]'")
+    questions = []
+    for position, item in enumerate(data):
+        line = node.value[position].start_mark.line + 1
+        if not isinstance(item, dict) or not isinstance(item.get("q"), str):
+            raise EvaluationFileError(f"{path}:{line}: each item needs a 'q' string")
+        expect = item.get("expect")
+        if not isinstance(expect, list):
+            expect = [expect] if expect is not None else []
+        if not expect:
+            raise EvaluationFileError(f"{path}:{line}: 'expect' must list sections or outcomes")
+        for label in expect:
+            if not (isinstance(label, int) or (isinstance(label, str) and label in OUTCOMES)):
+                raise EvaluationFileError(f"{path}:{line}: unknown expected label {label!r}")
+        questions.append(Question(item["q"], expect))
+    return questions
+
+
+def passes(expect: list[int | str], outcome: str, sections: list[int]) -> bool:
+    if outcome in expect:
+        return True
+    return outcome == "answer" and bool(sections) and sections[0] in expect
+
+
+def evaluate(questions: list[Question], ask: Callable[[str], dict]) -> list[Result]:
+    """Run each question through `ask` (which returns a reply's custom payload)."""
+    results = []
+    for question in questions:
+        payload = ask(question.q)
+        outcome = payload.get("outcome", "no_reply")
+        sections = list(payload.get("sections") or [])
+        results.append(
+            Result(
+                q=question.q,
+                expect=question.expect,
+                outcome=outcome,
+                sections=sections,
+                intent=payload.get("intent", ""),
+                confidence=float(payload.get("confidence") or 0.0),
+                answer=payload.get("text", ""),
+                passed=passes(question.expect, outcome, sections),
+            )
+        )
+    return results
+
+
+def summarise(results: list[Result]) -> dict:
+    passed = sum(r.passed for r in results)
+    return {
+        "total": len(results),
+        "passed": passed,
+        "accuracy": round(passed / len(results), 4) if results else 0.0,
+    }
+
+
+def accuracy_by_label(results: list[Result]) -> dict[str, tuple[int, int]]:
+    """Passed and total per first expected label."""
+    totals: Counter[str] = Counter()
+    passed: Counter[str] = Counter()
+    for r in results:
+        label = str(r.expect[0])
+        totals[label] += 1
+        passed[label] += r.passed
+    return {label: (passed[label], totals[label]) for label in sorted(totals, key=_label_order)}
+
+
+def report_json(results: list[Result]) -> dict:
+    return {"summary": summarise(results), "results": [asdict(r) for r in results]}
+
+
+def _label_order(label: str) -> tuple[int, str]:
+    return (0, f"{int(label):03d}") if label.isdigit() else (1, label)

@@ -1,0 +1,248 @@
+"""Start and stop the assistant's processes: train when needed, then Rasa and the action server.
+
+Used by `privacybot up` (foreground, until Ctrl-C or SIGTERM) and by `privacybot evaluate`
+and `privacybot bench` when nothing answers at the configured URL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import yaml
+
+from privacybot.settings import PROJECT_ROOT, Settings
+
+RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
+APP_PYTHON = PROJECT_ROOT / ".venv" / "bin" / "python"
+MODEL_DIR = PROJECT_ROOT / "models"
+MODEL_NAME = "privacy-assistant"
+MODEL_FILE = MODEL_DIR / f"{MODEL_NAME}.tar.gz"
+FINGERPRINT_FILE = MODEL_DIR / f"{MODEL_NAME}.fingerprint"
+LOG_DIR = PROJECT_ROOT / "var" / "log"
+TRAINING_INPUTS = ("bot/config.yml", "bot/domain.yml", "data")
+START_TIMEOUT_SECONDS = 300
+
+
+class LaunchError(RuntimeError):
+    pass
+
+
+def say(message: str) -> None:
+    print(f"[privacybot] {message}", file=sys.stderr, flush=True)
+
+
+def child_environment() -> dict[str, str]:
+    """No telemetry, no model hub: every child process runs with these set."""
+    env = dict(os.environ)
+    env.update(
+        RASA_TELEMETRY_ENABLED="false",
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        TF_CPP_MIN_LOG_LEVEL="2",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def training_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for name in TRAINING_INPUTS:
+        path = PROJECT_ROOT / name
+        files = sorted(path.rglob("*.yml")) if path.is_dir() else [path]
+        for file in files:
+            digest.update(str(file.relative_to(PROJECT_ROOT)).encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def ensure_trained(force: bool = False) -> float:
+    """Train the Rasa model when its training data changed; returns seconds spent (0 if skipped)."""
+    fingerprint = training_fingerprint()
+    if (
+        not force
+        and MODEL_FILE.exists()
+        and FINGERPRINT_FILE.exists()
+        and FINGERPRINT_FILE.read_text().strip() == fingerprint
+    ):
+        say(f"Rasa model is up to date ({MODEL_FILE.relative_to(PROJECT_ROOT)})")
+        return 0.0
+    say("training the Rasa model (data/, bot/config.yml or bot/domain.yml changed); about 2 minutes")
+    started = time.monotonic()
+    command = [
+        str(RASA_BIN), "train", "--config", "bot/config.yml", "--domain", "bot/domain.yml",
+        "--data", "data", "--out", str(MODEL_DIR), "--fixed-model-name", MODEL_NAME,
+    ]
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    with open(LOG_DIR / "train.log", "w") as log:
+        process = subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env=child_environment(), stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, bufsize=1,
+        )
+        assert process.stdout is not None
+        for line in process.stdout:
+            log.write(line)
+            if "Starting to train component" in line or "Your Rasa model is trained" in line:
+                say("  " + line.split(" - ", 1)[-1].strip())
+        if process.wait() != 0:
+            raise LaunchError(f"rasa train failed; see {LOG_DIR / 'train.log'}")
+    FINGERPRINT_FILE.write_text(fingerprint)
+    seconds = time.monotonic() - started
+    say(f"Rasa model trained in {seconds:.0f} s")
+    return seconds
+
+
+@dataclass
+class Service:
+    name: str
+    command: list[str]
+    health_url: str
+    process: subprocess.Popen | None = None
+
+    @property
+    def log_path(self) -> Path:
+        return LOG_DIR / f"{self.name}.log"
+
+
+class Assistant:
+    """The running assistant: a context manager that starts and stops its processes."""
+
+    def __init__(self, settings: Settings) -> None:
+        services = settings.services
+        _check_action_endpoint(services.actions_port)
+        self.rasa_url = services.rasa_url
+        self.services = [
+            Service(
+                "actions",
+                [str(APP_PYTHON), "-m", "rasa_sdk", "--actions", "actions",
+                 "--port", str(services.actions_port)],
+                f"{services.actions_url}/health",
+            ),
+            Service(
+                "rasa",
+                [str(RASA_BIN), "run", "--model", str(MODEL_FILE),
+                 "--credentials", "bot/credentials.yml", "--endpoints", "endpoints.yml",
+                 "--interface", services.host, "--port", str(services.rasa_port)],
+                f"{services.rasa_url}/webhooks/rest/",
+            ),
+        ]
+        self.startup_seconds = 0.0
+
+    def __enter__(self) -> Assistant:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        for executable in (RASA_BIN, APP_PYTHON):
+            if not executable.exists():
+                raise LaunchError(f"{executable} is missing: run scripts/setup.sh (or 'make setup')")
+        if not MODEL_FILE.exists():
+            raise LaunchError("no trained Rasa model: run 'privacybot train'")
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        started = time.monotonic()
+        for service in self.services:
+            say(f"starting {service.name} (log: {service.log_path.relative_to(PROJECT_ROOT)})")
+            log = open(service.log_path, "w")  # noqa: SIM115 - closed with the process
+            service.process = subprocess.Popen(
+                service.command, cwd=PROJECT_ROOT, env=child_environment(),
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        try:
+            self._wait_until_ready(started)
+        except BaseException:
+            self.stop()
+            raise
+        self.startup_seconds = time.monotonic() - started
+        say(f"assistant ready in {self.startup_seconds:.0f} s: "
+            f"POST {self.rasa_url}/webhooks/rest/webhook")
+
+    def _wait_until_ready(self, started: float) -> None:
+        pending = list(self.services)
+        last_note = 0.0
+        while pending:
+            for service in list(pending):
+                assert service.process is not None
+                if service.process.poll() is not None:
+                    raise LaunchError(
+                        f"{service.name} stopped while starting; last lines of "
+                        f"{service.log_path}:\n{_tail(service.log_path)}"
+                    )
+                if _answers(service.health_url):
+                    say(f"{service.name} is up")
+                    pending.remove(service)
+            elapsed = time.monotonic() - started
+            if elapsed > START_TIMEOUT_SECONDS:
+                names = ", ".join(s.name for s in pending)
+                raise LaunchError(f"{names} did not start within {START_TIMEOUT_SECONDS} s")
+            if pending and elapsed - last_note >= 10:
+                say(f"waiting for {', '.join(s.name for s in pending)} ({elapsed:.0f} s)")
+                last_note = elapsed
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        for service in reversed(self.services):
+            process = service.process
+            if process is None or process.poll() is not None:
+                continue
+            os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for service in self.services:
+            process = service.process
+            if process is None:
+                continue
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+            service.process = None
+
+    def pids(self) -> dict[str, int]:
+        return {s.name: s.process.pid for s in self.services if s.process}
+
+    def wait(self) -> Iterator[None]:
+        """Block until a process dies (raises) or the caller is interrupted."""
+        while True:
+            for service in self.services:
+                if service.process is not None and service.process.poll() is not None:
+                    raise LaunchError(
+                        f"{service.name} exited unexpectedly; last lines of {service.log_path}:\n"
+                        f"{_tail(service.log_path)}"
+                    )
+            time.sleep(1)
+            yield
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1.5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def _check_action_endpoint(port: int) -> None:
+    endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8"))
+    url = str(endpoints.get("action_endpoint", {}).get("url", ""))
+    if f":{port}/" not in url:
+        raise LaunchError(
+            f"endpoints.yml sends actions to {url}, but clinic.yml sets actions_port {port}: "
+            "make them agree"
+        )

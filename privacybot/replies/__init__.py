@@ -1,0 +1,5 @@
+"""What the assistant says: the reply object and its wording from message catalogues."""
+
+from privacybot.replies.reply import Outcome, Reply
+
+__all__ = ["Outcome", "Reply"]

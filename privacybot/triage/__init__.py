@@ -1,0 +1,1 @@
+"""Deciding what kind of message this is before anything answers it."""
