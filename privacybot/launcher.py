@@ -28,6 +28,7 @@ MODEL_NAME = "privacy-assistant"
 MODEL_FILE = MODEL_DIR / f"{MODEL_NAME}.tar.gz"
 FINGERPRINT_FILE = MODEL_DIR / f"{MODEL_NAME}.fingerprint"
 LOG_DIR = PROJECT_ROOT / "var" / "log"
+RUN_DIR = PROJECT_ROOT / "var" / "run"
 TRAINING_INPUTS = ("bot/config.yml", "bot/domain.yml", "data")
 START_TIMEOUT_SECONDS = 300
 
@@ -117,7 +118,7 @@ class Assistant:
 
     def __init__(self, settings: Settings) -> None:
         services = settings.services
-        _check_action_endpoint(services.actions_port)
+        self.endpoints_file = _endpoints_for(services.actions_url)
         self.rasa_url = services.rasa_url
         self.services = [
             Service(
@@ -129,7 +130,7 @@ class Assistant:
             Service(
                 "rasa",
                 [str(RASA_BIN), "run", "--model", str(MODEL_FILE),
-                 "--credentials", "bot/credentials.yml", "--endpoints", "endpoints.yml",
+                 "--credentials", "bot/credentials.yml", "--endpoints", str(self.endpoints_file),
                  "--interface", services.host, "--port", str(services.rasa_port)],
                 f"{services.rasa_url}/webhooks/rest/",
             ),
@@ -238,11 +239,15 @@ def _tail(path: Path, lines: int = 15) -> str:
         return "(no log)"
 
 
-def _check_action_endpoint(port: int) -> None:
+def _endpoints_for(actions_url: str) -> Path:
+    """endpoints.yml with the action server URL taken from the settings.
+
+    endpoints.yml keeps Rasa's conventional port for staff who run `rasa` by hand; the
+    launcher writes this copy so that clinic.yml stays the one place ports are set.
+    """
     endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8"))
-    url = str(endpoints.get("action_endpoint", {}).get("url", ""))
-    if f":{port}/" not in url:
-        raise LaunchError(
-            f"endpoints.yml sends actions to {url}, but clinic.yml sets actions_port {port}: "
-            "make them agree"
-        )
+    endpoints.setdefault("action_endpoint", {})["url"] = f"{actions_url}/webhook"
+    path = RUN_DIR / "endpoints.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
+    return path

@@ -220,7 +220,8 @@ def cmd_rasa_shell(args: argparse.Namespace) -> int:
     assistant.services = actions  # rasa shell runs its own Rasa server
     with assistant:
         return subprocess.call(
-            [str(RASA_BIN), "shell", "--model", str(MODEL_FILE), "--endpoints", "endpoints.yml"],
+            [str(RASA_BIN), "shell", "--model", str(MODEL_FILE),
+             "--endpoints", str(assistant.endpoints_file)],
             cwd=PROJECT_ROOT, env=child_environment(),
         )
 

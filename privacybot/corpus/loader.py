@@ -192,6 +192,8 @@ def load_question_bank(path: str | Path, policy: Policy) -> QuestionBank:
         raise CorpusError(path, mark.line + 1 if mark else 1, f"not valid YAML: {exc}") from None
     if not isinstance(node, yaml.MappingNode):
         raise CorpusError(path, 1, "expected keys 'sections' and 'not_covered'")
+    if not any(key.value == "sections" for key, _ in node.value):
+        raise CorpusError(path, 1, "the question bank has no 'sections'")
     known = {s.number for s in policy.sections}
     by_section: dict[int, tuple[str, ...]] = {}
     not_covered: tuple[str, ...] = ()
@@ -208,8 +210,12 @@ def load_question_bank(path: str | Path, policy: Policy) -> QuestionBank:
                     raise CorpusError(path, line, "a section key must be a number") from None
                 if number not in known:
                     raise CorpusError(path, line, f"section {number} is not in {policy.path}")
+                if number in by_section:
+                    raise CorpusError(path, line, f"section {number} is listed twice")
                 by_section[number] = _questions(path, questions_node)
         elif key == "not_covered":
+            if not_covered:
+                raise CorpusError(path, key_node.start_mark.line + 1, "'not_covered' is listed twice")
             not_covered = _questions(path, value_node)
         else:
             raise CorpusError(path, key_node.start_mark.line + 1, f"unknown key '{key}'")

@@ -39,6 +39,7 @@ class Reply:
     lead: str = ""
     citations: list[Citation] = field(default_factory=list)
     buttons: list[dict] = field(default_factory=list)
+    rasa_intents: dict[str, float] = field(default_factory=dict)  # Rasa's ranking, for staff
 
     def payload(self) -> dict:
         """The `custom` payload sent with the reply's text on every channel."""
