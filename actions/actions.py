@@ -29,5 +29,7 @@ class ActionRespond(Action):
             if item.get("name")
         }
         reply = ASSISTANT.respond(message.get("text") or "", rasa_intents=ranking or None)
-        dispatcher.utter_message(text=reply.text, json_message=reply.payload(), buttons=reply.buttons)
+        dispatcher.utter_message(
+            text=reply.text, json_message=reply.payload(), buttons=reply.buttons
+        )
         return []

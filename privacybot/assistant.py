@@ -14,7 +14,6 @@ same NLU examples.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from privacybot.corpus import load_policy, load_question_bank
 from privacybot.replies import Outcome, Reply
@@ -99,30 +98,43 @@ class PolicyAssistant:
         # 1. Emergency: an emergency phrase, or the meaning of the message, whatever else it says.
         emergency_probability = by_meaning.get("emergency", 0.0)
         if self.emergency.matches(text) or emergency_probability >= self.thresholds.emergency:
-            return self._reply(Outcome.EMERGENCY, self.catalog.say("emergency"), "emergency",
-                               max(emergency_probability, intents.get("emergency", 0.0)))
+            return self._reply(
+                Outcome.EMERGENCY,
+                self.catalog.say("emergency"),
+                "emergency",
+                max(emergency_probability, intents.get("emergency", 0.0)),
+            )
         # 2. A request to act on their data (asking how to make one is a policy question).
         if intent == "make_request" and self.question_form.asks_how_to(text):
             intent = "ask_policy"
         if intent == "make_request":
-            return self._reply(Outcome.REQUEST, self.catalog.say("request"), intent, confidence,
-                               sections=[7])
+            return self._reply(
+                Outcome.REQUEST, self.catalog.say("request"), intent, confidence, sections=[7]
+            )
         ranking = self.ranker.rank_vector(text, corrected, vector)
         # 3-4. Small talk and other topics, unless it is clearly a policy question after all.
         if intent in SMALLTALK_INTENTS or intent == "out_of_scope":
             if ranking.covered and ranking.scores[0] >= self.thresholds.confident_answer:
                 return self._answer(ranking, intent, confidence)
             if intent == "out_of_scope":
-                return self._reply(Outcome.OUT_OF_SCOPE, self.catalog.say("out_of_scope"),
-                                   intent, confidence)
+                return self._reply(
+                    Outcome.OUT_OF_SCOPE, self.catalog.say("out_of_scope"), intent, confidence
+                )
             return self._reply(Outcome.SMALLTALK, self.catalog.say(intent), intent, confidence)
         # 5. A policy question: quote the section, or say honestly that the policy is silent.
         if not ranking.covered:
-            return self._reply(Outcome.NOT_COVERED, self.catalog.say("not_covered"), intent,
-                               confidence, scores=ranking.scores[:3])
+            return self._reply(
+                Outcome.NOT_COVERED,
+                self.catalog.say("not_covered"),
+                intent,
+                confidence,
+                scores=ranking.scores[:3],
+            )
         return self._answer(ranking, intent, confidence)
 
-    def _combine(self, embedding: dict[str, float], rasa: dict[str, float] | None) -> dict[str, float]:
+    def _combine(
+        self, embedding: dict[str, float], rasa: dict[str, float] | None
+    ) -> dict[str, float]:
         if not rasa:
             return embedding
         weight = self.thresholds.rasa_weight
@@ -130,14 +142,18 @@ class PolicyAssistant:
         total = sum(known.values())
         if total <= 0:
             return embedding
-        return {i: (1 - weight) * p + weight * known.get(i, 0.0) / total for i, p in embedding.items()}
+        return {
+            i: (1 - weight) * p + weight * known.get(i, 0.0) / total for i, p in embedding.items()
+        }
 
     def _answer(self, ranking: SectionRanking, intent: str, confidence: float) -> Reply:
         section = self.policy.section(ranking.sections[0])
         citation = Citation(
             section=section.number,
             title=section.title,
-            passages=[{"id": p.id, "text": p.text, "context": list(p.context)} for p in ranking.passages],
+            passages=[
+                {"id": p.id, "text": p.text, "context": list(p.context)} for p in ranking.passages
+            ],
         )
         lead = self.catalog.say("answer_lead", citation=citation.label)
         quotes = "\n".join(_quote(p) for p in citation.passages)
@@ -154,11 +170,24 @@ class PolicyAssistant:
             citations=[citation],
         )
 
-    def _reply(self, outcome: Outcome, text: str, intent: str, confidence: float,
-               sections: list[int] | None = None, scores: list[float] | None = None) -> Reply:
-        return Reply(outcome=outcome, text=text, intent=intent, confidence=confidence,
-                     sections=sections or [], scores=scores or [],
-                     policy_version=self.policy.policy_version)
+    def _reply(
+        self,
+        outcome: Outcome,
+        text: str,
+        intent: str,
+        confidence: float,
+        sections: list[int] | None = None,
+        scores: list[float] | None = None,
+    ) -> Reply:
+        return Reply(
+            outcome=outcome,
+            text=text,
+            intent=intent,
+            confidence=confidence,
+            sections=sections or [],
+            scores=scores or [],
+            policy_version=self.policy.policy_version,
+        )
 
 
 def _quote(passage: dict) -> str:

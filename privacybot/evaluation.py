@@ -17,7 +17,15 @@ from pathlib import Path
 
 import yaml
 
-OUTCOMES = {"answer", "request", "not_covered", "out_of_scope", "emergency", "smalltalk", "fallback"}
+OUTCOMES = {
+    "answer",
+    "request",
+    "not_covered",
+    "out_of_scope",
+    "emergency",
+    "smalltalk",
+    "fallback",
+}
 
 
 class EvaluationFileError(ValueError):

@@ -76,17 +76,34 @@ def ensure_trained(force: bool = False) -> float:
     ):
         say(f"Rasa model is up to date ({MODEL_FILE.relative_to(PROJECT_ROOT)})")
         return 0.0
-    say("training the Rasa model (data/, bot/config.yml or bot/domain.yml changed); about 2 minutes")
+    say(
+        "training the Rasa model (data/, bot/config.yml or bot/domain.yml changed); about 2 minutes"
+    )
     started = time.monotonic()
     command = [
-        str(RASA_BIN), "train", "--config", "bot/config.yml", "--domain", "bot/domain.yml",
-        "--data", "data", "--out", str(MODEL_DIR), "--fixed-model-name", MODEL_NAME,
+        str(RASA_BIN),
+        "train",
+        "--config",
+        "bot/config.yml",
+        "--domain",
+        "bot/domain.yml",
+        "--data",
+        "data",
+        "--out",
+        str(MODEL_DIR),
+        "--fixed-model-name",
+        MODEL_NAME,
     ]
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     with open(LOG_DIR / "train.log", "w") as log:
         process = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env=child_environment(), stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True, bufsize=1,
+            command,
+            cwd=PROJECT_ROOT,
+            env=child_environment(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
         )
         assert process.stdout is not None
         for line in process.stdout:
@@ -123,15 +140,33 @@ class Assistant:
         self.services = [
             Service(
                 "actions",
-                [str(APP_PYTHON), "-m", "rasa_sdk", "--actions", "actions",
-                 "--port", str(services.actions_port)],
+                [
+                    str(APP_PYTHON),
+                    "-m",
+                    "rasa_sdk",
+                    "--actions",
+                    "actions",
+                    "--port",
+                    str(services.actions_port),
+                ],
                 f"{services.actions_url}/health",
             ),
             Service(
                 "rasa",
-                [str(RASA_BIN), "run", "--model", str(MODEL_FILE),
-                 "--credentials", "bot/credentials.yml", "--endpoints", str(self.endpoints_file),
-                 "--interface", services.host, "--port", str(services.rasa_port)],
+                [
+                    str(RASA_BIN),
+                    "run",
+                    "--model",
+                    str(MODEL_FILE),
+                    "--credentials",
+                    "bot/credentials.yml",
+                    "--endpoints",
+                    str(self.endpoints_file),
+                    "--interface",
+                    services.host,
+                    "--port",
+                    str(services.rasa_port),
+                ],
                 f"{services.rasa_url}/webhooks/rest/",
             ),
         ]
@@ -147,7 +182,9 @@ class Assistant:
     def start(self) -> None:
         for executable in (RASA_BIN, APP_PYTHON):
             if not executable.exists():
-                raise LaunchError(f"{executable} is missing: run scripts/setup.sh (or 'make setup')")
+                raise LaunchError(
+                    f"{executable} is missing: run scripts/setup.sh (or 'make setup')"
+                )
         if not MODEL_FILE.exists():
             raise LaunchError("no trained Rasa model: run 'privacybot train'")
         LOG_DIR.mkdir(parents=True, exist_ok=True)
@@ -156,8 +193,12 @@ class Assistant:
             say(f"starting {service.name} (log: {service.log_path.relative_to(PROJECT_ROOT)})")
             log = open(service.log_path, "w")  # noqa: SIM115 - closed with the process
             service.process = subprocess.Popen(
-                service.command, cwd=PROJECT_ROOT, env=child_environment(),
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                service.command,
+                cwd=PROJECT_ROOT,
+                env=child_environment(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         try:
             self._wait_until_ready(started)
@@ -165,8 +206,10 @@ class Assistant:
             self.stop()
             raise
         self.startup_seconds = time.monotonic() - started
-        say(f"assistant ready in {self.startup_seconds:.0f} s: "
-            f"POST {self.rasa_url}/webhooks/rest/webhook")
+        say(
+            f"assistant ready in {self.startup_seconds:.0f} s: "
+            f"POST {self.rasa_url}/webhooks/rest/webhook"
+        )
 
     def _wait_until_ready(self, started: float) -> None:
         pending = list(self.services)

@@ -8,9 +8,11 @@ from privacybot.replies import Outcome
 
 
 def quoted_passages(reply):
-    return [p["text"] for c in reply.citations for p in c["passages"]] if isinstance(
-        reply.citations[0], dict
-    ) else [p["text"] for c in reply.citations for p in c.passages]
+    return (
+        [p["text"] for c in reply.citations for p in c["passages"]]
+        if isinstance(reply.citations[0], dict)
+        else [p["text"] for c in reply.citations for p in c.passages]
+    )
 
 
 def test_cookie_question_quotes_section_5_verbatim_with_citation_and_version(assistant, policy):
@@ -53,8 +55,12 @@ def test_policy_questions_cite_the_matching_section(assistant, question, section
 
 @pytest.mark.parametrize(
     "question",
-    ["How long do you keep my data?", "Do you transfer my data abroad?",
-     "Is my data used to train AI?", "Are you HIPAA compliant?"],
+    [
+        "How long do you keep my data?",
+        "Do you transfer my data abroad?",
+        "Is my data used to train AI?",
+        "Are you HIPAA compliant?",
+    ],
 )
 def test_questions_the_policy_does_not_cover_are_declined_honestly(assistant, settings, question):
     reply = assistant.respond(question)
@@ -64,8 +70,14 @@ def test_questions_the_policy_does_not_cover_are_declined_honestly(assistant, se
     assert str(settings.clinic.contact_email) in reply.text
 
 
-@pytest.mark.parametrize("message", ["please delete my data", "send me what you hold on me",
-                                     "I want to complain about how my data was handled"])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "please delete my data",
+        "send me what you hold on me",
+        "I want to complain about how my data was handled",
+    ],
+)
 def test_requests_are_recognised_as_requests(assistant, settings, message):
     reply = assistant.respond(message)
     assert reply.outcome == Outcome.REQUEST
@@ -74,20 +86,30 @@ def test_requests_are_recognised_as_requests(assistant, settings, message):
 
 @pytest.mark.parametrize(
     "message",
-    ["chest pain and can't breathe", "I'm thinking about killing myself",
-     "my son drank bleach", "someone collapsed in the street",
-     "please delete my data, my dad just collapsed and isn't breathing"],
+    [
+        "chest pain and can't breathe",
+        "I'm thinking about killing myself",
+        "my son drank bleach",
+        "someone collapsed in the street",
+        "please delete my data, my dad just collapsed and isn't breathing",
+    ],
 )
 def test_emergencies_get_the_emergency_number_first(assistant, settings, message):
     reply = assistant.respond(message)
     assert reply.outcome == Outcome.EMERGENCY
-    assert reply.text.startswith("If this is an emergency, call " + settings.clinic.emergency_number)
+    assert reply.text.startswith(
+        "If this is an emergency, call " + settings.clinic.emergency_number
+    )
 
 
 @pytest.mark.parametrize(
     "message",
-    ["Can I book an appointment for Tuesday?", "How much does a health check cost?",
-     "what are your opening hours", "Should I take ibuprofen for my headache?"],
+    [
+        "Can I book an appointment for Tuesday?",
+        "How much does a health check cost?",
+        "what are your opening hours",
+        "Should I take ibuprofen for my headache?",
+    ],
 )
 def test_bookings_prices_hours_and_medical_advice_are_redirected(assistant, message):
     reply = assistant.respond(message)
@@ -95,8 +117,10 @@ def test_bookings_prices_hours_and_medical_advice_are_redirected(assistant, mess
     assert "contact the clinic" in reply.text
 
 
-@pytest.mark.parametrize(("message", "intent"), [("hello", "greet"), ("thanks!", "thank"),
-                                                  ("are you a bot?", "bot_challenge")])
+@pytest.mark.parametrize(
+    ("message", "intent"),
+    [("hello", "greet"), ("thanks!", "thank"), ("are you a bot?", "bot_challenge")],
+)
 def test_smalltalk_is_short_and_honest(assistant, message, intent):
     reply = assistant.respond(message)
     assert reply.outcome == Outcome.SMALLTALK and reply.intent == intent
@@ -113,8 +137,14 @@ def test_empty_message_gets_a_prompt(assistant, message):
 
 @pytest.mark.parametrize(
     "message",
-    ["x" * 20_000, "🙂🙂🙂", "個人情報は誰が見ますか？", "<script>alert(1)</script>",
-     "' OR 1=1; --", "\x00\x07control"],
+    [
+        "x" * 20_000,
+        "🙂🙂🙂",
+        "個人情報は誰が見ますか？",
+        "<script>alert(1)</script>",
+        "' OR 1=1; --",
+        "\x00\x07control",
+    ],
 )
 def test_odd_input_gets_a_sensible_reply(assistant, message):
     reply = assistant.respond(message)

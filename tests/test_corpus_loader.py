@@ -32,8 +32,9 @@ def test_seed_policy_has_the_policys_own_sections():
 
 def test_a_bullet_knows_the_heading_and_parent_bullet_it_sits_under():
     policy = load_policy(SEED)
-    passage = next(p for p in policy.section(3).passages
-                   if p.text == "Outsourcing of insurance administration")
+    passage = next(
+        p for p in policy.section(3).passages if p.text == "Outsourcing of insurance administration"
+    )
     assert "(2) Uses involving provision of information to third parties" in passage.context
     assert "Among medical insurance administration:" in passage.context
     assert passage.context[0] == "[Purposes necessary for providing medical care to users]"
@@ -43,7 +44,8 @@ def test_bullets_of_a_list_know_the_sentence_that_introduces_them():
     policy = load_policy(SEED)
     police = next(p for p in policy.section(4).passages if "police" in p.text)
     assert police.context == (
-        "The Clinic may provide Personal Information, etc. to third parties in the following cases:",
+        "The Clinic may provide Personal Information, etc. "
+        "to third parties in the following cases:",
     )
 
 
@@ -64,7 +66,7 @@ def test_version_changes_when_the_text_changes(tmp_path):
     [
         ("# 0 Intro\ntext\n", 1, "front-matter"),
         ("---\ntitle: x\n", 1, "not closed"),
-        ('---\ntitle: x\nclinic: y\nlanguage: en\n---\n# 0 Intro\ntext\n', 5, "missing 'version'"),
+        ("---\ntitle: x\nclinic: y\nlanguage: en\n---\n# 0 Intro\ntext\n", 5, "missing 'version'"),
         (GOOD_HEADER + "Loose text\n# 0 Intro\ntext\n", 7, "before the first"),
         (GOOD_HEADER + "# 0 Intro\ntext\n# 0 Again\ntext\n", 9, "appears twice"),
         (GOOD_HEADER + "# 2 Two\ntext\n# 1 One\ntext\n", 9, "comes after section 2"),

@@ -32,7 +32,10 @@ def test_correction_keeps_punctuation_and_unknown_long_words(analyzer):
 
 def test_keywords_are_lemmas_without_stop_words(analyzer):
     assert analyzer.keywords("Who shares my medical records with insurers?") == [
-        "share", "medical", "record", "insurer"
+        "share",
+        "medical",
+        "record",
+        "insurer",
     ]
 
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -32,10 +33,10 @@ class ReplyCollector(CollectingOutputChannel):
     """Collects each bot reply as one message: text, buttons and custom payload together."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "rest"
 
-    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         reply = {
             "recipient_id": recipient_id,
             "text": message.get("text"),
@@ -48,12 +49,10 @@ class ReplyCollector(CollectingOutputChannel):
 
 class RestWithPayloadInput(RestInput):
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "rest"
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[None]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         webhook = Blueprint("rest_with_payload_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
@@ -91,7 +90,7 @@ class RestWithPayloadInput(RestInput):
         return webhook
 
 
-def _parse_body(request: Request) -> tuple[Dict[Text, Any], Optional[Text]]:
+def _parse_body(request: Request) -> tuple[dict[str, Any], str | None]:
     try:
         body = request.json
     except Exception:  # sanic raises its own error type for a body that is not JSON

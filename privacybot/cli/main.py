@@ -1,12 +1,12 @@
 """`privacybot`: staff tools for the privacy-policy assistant.
 
-  privacybot up                     train if needed, start everything, stop on Ctrl-C/SIGTERM
-  privacybot ask "question"         one question, with intent, outcome, sections and scores
-  privacybot evaluate FILE          accuracy on a question file (starts the assistant if needed)
-  privacybot bench                  accuracy against baselines, latency, start-up, memory
-  privacybot train [--force]        train the Rasa model when its data changed
-  privacybot check-corpus           validate the policy corpus and question bank
-  privacybot rasa-shell             Rasa's own shell, with the action server running
+privacybot up                     train if needed, start everything, stop on Ctrl-C/SIGTERM
+privacybot ask "question"         one question, with intent, outcome, sections and scores
+privacybot evaluate FILE          accuracy on a question file (starts the assistant if needed)
+privacybot bench                  accuracy against baselines, latency, start-up, memory
+privacybot train [--force]        train the Rasa model when its data changed
+privacybot check-corpus           validate the policy corpus and question bank
+privacybot rasa-shell             Rasa's own shell, with the action server running
 """
 
 from __future__ import annotations
@@ -127,7 +127,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def format_details(payload: dict) -> str:
     scores = ", ".join(f"{s:.3f}" for s in payload.get("scores") or [])
     return (
-        f"  intent:     {payload.get('intent', '-')} (confidence {payload.get('confidence', 0):.2f})\n"
+        f"  intent:     {payload.get('intent', '-')} "
+        f"(confidence {payload.get('confidence', 0):.2f})\n"
         f"  outcome:    {payload.get('outcome', '-')}\n"
         f"  sections:   {payload.get('sections') or '-'}\n"
         f"  scores:     {scores or '-'}\n"
@@ -156,8 +157,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         results = evaluate(questions, lambda q: client.send(q).payload)
     for r in results:
         if not r.passed:
-            print(f"FAIL  expect {r.expect}  got {r.outcome} {r.sections[:3]}  "
-                  f"(intent {r.intent} {r.confidence:.2f})  {r.q}")
+            print(
+                f"FAIL  expect {r.expect}  got {r.outcome} {r.sections[:3]}  "
+                f"(intent {r.intent} {r.confidence:.2f})  {r.q}"
+            )
     print()
     print("accuracy per expected label:")
     for label, (passed, total) in accuracy_by_label(results).items():
@@ -195,9 +198,11 @@ def cmd_check_corpus(args: argparse.Namespace) -> int:
         for language in get_settings().clinic.languages:
             policy = load_policy(corpus.policy_file(language))
             bank = load_question_bank(corpus.question_bank_file(language), policy)
-            print(f"{policy.path}: {len(policy.sections)} sections, {len(policy.passages)} "
-                  f"passages, version {policy.policy_version}; {len(bank.all_questions)} "
-                  "example questions")
+            print(
+                f"{policy.path}: {len(policy.sections)} sections, {len(policy.passages)} "
+                f"passages, version {policy.policy_version}; {len(bank.all_questions)} "
+                "example questions"
+            )
     except CorpusError as error:
         print(f"privacybot: {error}", file=sys.stderr)
         return 2
@@ -220,9 +225,16 @@ def cmd_rasa_shell(args: argparse.Namespace) -> int:
     assistant.services = actions  # rasa shell runs its own Rasa server
     with assistant:
         return subprocess.call(
-            [str(RASA_BIN), "shell", "--model", str(MODEL_FILE),
-             "--endpoints", str(assistant.endpoints_file)],
-            cwd=PROJECT_ROOT, env=child_environment(),
+            [
+                str(RASA_BIN),
+                "shell",
+                "--model",
+                str(MODEL_FILE),
+                "--endpoints",
+                str(assistant.endpoints_file),
+            ],
+            cwd=PROJECT_ROOT,
+            env=child_environment(),
         )
 
 

@@ -215,7 +215,9 @@ def load_question_bank(path: str | Path, policy: Policy) -> QuestionBank:
                 by_section[number] = _questions(path, questions_node)
         elif key == "not_covered":
             if not_covered:
-                raise CorpusError(path, key_node.start_mark.line + 1, "'not_covered' is listed twice")
+                raise CorpusError(
+                    path, key_node.start_mark.line + 1, "'not_covered' is listed twice"
+                )
             not_covered = _questions(path, value_node)
         else:
             raise CorpusError(path, key_node.start_mark.line + 1, f"unknown key '{key}'")

@@ -10,7 +10,9 @@ MESSAGES_DIR = Path(__file__).with_name("messages")
 
 
 class MessageCatalog:
-    def __init__(self, language: str, values: dict[str, str], directory: Path = MESSAGES_DIR) -> None:
+    def __init__(
+        self, language: str, values: dict[str, str], directory: Path = MESSAGES_DIR
+    ) -> None:
         self.language = language
         self.values = values
         self.messages: dict[str, str] = yaml.safe_load(

@@ -46,8 +46,6 @@ class Reply:
         data = asdict(self)
         data["outcome"] = str(self.outcome)
         data["confidence"] = round(self.confidence, 4)
-        data["citations"] = [
-            {**asdict(c), "label": c.label} for c in self.citations
-        ]
+        data["citations"] = [{**asdict(c), "label": c.label} for c in self.citations]
         del data["buttons"]
         return data

@@ -17,7 +17,8 @@ class BM25:
             document_frequency.update(set(doc))
         n = len(documents)
         self.idf = {
-            term: math.log(1 + (n - df + 0.5) / (df + 0.5)) for term, df in document_frequency.items()
+            term: math.log(1 + (n - df + 0.5) / (df + 0.5))
+            for term, df in document_frequency.items()
         }
 
     def scores(self, query: list[str]) -> list[float]:

@@ -32,7 +32,7 @@ def encode(texts: list[str]) -> np.ndarray:
 
 
 def encode_cached(texts: list[str], cache_dir) -> np.ndarray:
-    """`encode`, remembered on disk by the exact texts: an index is built once per corpus version."""
+    """`encode`, remembered on disk by the exact texts: built once per corpus version."""
     import hashlib
     from pathlib import Path
 

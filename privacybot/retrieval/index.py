@@ -49,7 +49,9 @@ def build_policy_index(
     bank_questions.extend(bank.not_covered)
     bank_labels.extend([NOT_COVERED] * len(bank.not_covered))
 
-    analyzer = TextAnalyzer([p.with_context() for p in passages] + bank_questions + list(extra_vocabulary))
+    analyzer = TextAnalyzer(
+        [p.with_context() for p in passages] + bank_questions + list(extra_vocabulary)
+    )
     section_numbers = [s.number for s in policy.sections]
     section_documents = [
         analyzer.keywords(" ".join([s.title, s.text, *bank.by_section.get(s.number, ())]))

@@ -76,7 +76,9 @@ class SectionRanker:
             bank[number] = _top_mean(bank_sims[index.bank_labels == number], w.top_k)
             passage[number] = float(passage_sims[self._passage_sections == number].max())
             keyword[number] = keywords[position] / (keywords[position] + w.keyword_saturation)
-            combined[number] = w.bank * bank[number] + w.passage * passage[number] + w.keywords * keyword[number]
+            combined[number] = (
+                w.bank * bank[number] + w.passage * passage[number] + w.keywords * keyword[number]
+            )
         not_covered = _top_mean(bank_sims[index.bank_labels == NOT_COVERED], w.top_k)
 
         order = sorted(combined, key=combined.get, reverse=True)
@@ -94,7 +96,9 @@ class SectionRanker:
             signals={"bank": bank, "passage": passage, "keywords": keyword},
         )
 
-    def _best_passages(self, section: int, passage_sims: np.ndarray, limit: int = 2) -> list[Passage]:
+    def _best_passages(
+        self, section: int, passage_sims: np.ndarray, limit: int = 2
+    ) -> list[Passage]:
         """The section's passages to quote, best first: the top one, plus a close runner-up."""
         passages = self.index.policy.passages
         candidates = [i for i, p in enumerate(passages) if p.section == section]

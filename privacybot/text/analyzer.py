@@ -17,9 +17,23 @@ import spacy
 from spacy.lang.en.stop_words import STOP_WORDS
 
 # Texting spellings that no edit distance reaches.
-TEXTING = {"u": "you", "ur": "your", "r": "are", "2": "to", "4": "for", "pls": "please",
-           "plz": "please", "info": "information", "thx": "thanks", "ty": "thanks",
-           "abt": "about", "w/": "with", "b4": "before", "msg": "message", "dr": "doctor"}
+TEXTING = {
+    "u": "you",
+    "ur": "your",
+    "r": "are",
+    "2": "to",
+    "4": "for",
+    "pls": "please",
+    "plz": "please",
+    "info": "information",
+    "thx": "thanks",
+    "ty": "thanks",
+    "abt": "about",
+    "w/": "with",
+    "b4": "before",
+    "msg": "message",
+    "dr": "doctor",
+}
 WORD = re.compile(r"[a-z]+")
 
 
@@ -32,7 +46,7 @@ class TextAnalyzer:
         for text in vocabulary_texts:
             self.vocabulary.update(t.lower_ for t in self.nlp.make_doc(text) if t.is_alpha)
         self._by_length: dict[int, list[str]] = {}
-        for word in self.vocabulary:
+        for word in sorted(self.vocabulary):  # sorted: ties resolve the same way in every run
             self._by_length.setdefault(len(word), []).append(word)
 
     def correct(self, text: str) -> str:
@@ -40,7 +54,12 @@ class TextAnalyzer:
         out = []
         for token in self.nlp.make_doc(text):
             word = token.lower_
-            fixed = TEXTING.get(word) or self._closest(word) if token.is_alpha or word in TEXTING else None
+            if word in TEXTING:
+                fixed = TEXTING[word]
+            elif token.is_alpha:
+                fixed = self._closest(word)
+            else:
+                fixed = None
             out.append((fixed or token.text) + token.whitespace_)
         return "".join(out)
 
@@ -48,7 +67,8 @@ class TextAnalyzer:
         """Content-word lemmas, lower-cased, for keyword scoring."""
         doc = self.nlp(text.lower())
         return [
-            t.lemma_ for t in doc
+            t.lemma_
+            for t in doc
             if t.is_alpha and not t.is_stop and t.lemma_ not in STOP_WORDS and len(t) > 1
         ]
 

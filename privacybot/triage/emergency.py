@@ -33,8 +33,16 @@ class EmergencyDetector:
 
 def _normalise(text: str) -> str:
     text = text.lower().replace("’", "'")
-    for short, full in (("can't", "cannot"), ("cant ", "cannot "), ("won't", "will not"),
-                        ("isn't", "is not"), ("isnt ", "is not "), ("doesn't", "does not"),
-                        ("not breathin ", "not breathing "), ("don't", "do not"), ("dont ", "do not ")):
+    for short, full in (
+        ("can't", "cannot"),
+        ("cant ", "cannot "),
+        ("won't", "will not"),
+        ("isn't", "is not"),
+        ("isnt ", "is not "),
+        ("doesn't", "does not"),
+        ("not breathin ", "not breathing "),
+        ("don't", "do not"),
+        ("dont ", "do not "),
+    ):
         text = text.replace(short, full)
     return text

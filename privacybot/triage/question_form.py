@@ -14,8 +14,12 @@ _PATTERNS = [
     [{"LOWER": "how"}, {"LOWER": {"IN": ["i", "u", "you"]}}, {"LOWER": {"IN": ["can", "do"]}}],
     [{"LOWER": "where"}, {"LOWER": {"IN": ["do", "can", "should", "to", "2"]}}],
     [{"LOWER": "who"}, {"LOWER": {"IN": ["do", "should"]}}, {"LOWER": "i"}],
-    [{"LOWER": "what"}, {"LOWER": {"IN": ["is", "'s"]}}, {"LOWER": "the"},
-     {"LOWER": {"IN": ["process", "procedure", "way"]}}],
+    [
+        {"LOWER": "what"},
+        {"LOWER": {"IN": ["is", "'s"]}},
+        {"LOWER": "the"},
+        {"LOWER": {"IN": ["process", "procedure", "way"]}},
+    ],
     [{"LOWER": "what"}, {"LOWER": "do"}, {"LOWER": "i"}, {"LOWER": "need"}],
     [{"LOWER": "is"}, {"LOWER": "it"}, {"LOWER": "possible"}],
 ]

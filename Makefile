@@ -1,0 +1,48 @@
+# Targets a Rasa user recognises. The two that matter most:
+#   make run    install what is missing, train when the data changed, start the assistant
+#   make test   the whole test suite (what CI runs)
+
+PRIVACYBOT := .venv/bin/privacybot
+RASA := .venv-rasa/bin/rasa
+export RASA_TELEMETRY_ENABLED := false
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: setup run up train test lint validate rasa-test bench shell actions
+
+setup:
+	@scripts/setup.sh
+
+run: setup
+	@$(PRIVACYBOT) up
+
+up: run
+
+train: setup
+	@$(PRIVACYBOT) train
+
+validate: setup
+	@$(RASA) data validate --domain bot/domain.yml --data data --config bot/config.yml --fail-on-warnings
+	@$(PRIVACYBOT) check-corpus
+
+lint: setup
+	@.venv/bin/ruff check .
+	@.venv/bin/ruff format --check .
+
+rasa-test: train
+	@$(RASA) test core --model models/privacy-assistant.tar.gz --stories tests/test_stories.yml \
+		--fail-on-prediction-errors --out var/rasa-test-results > var/log/rasa-test.log 2>&1 \
+		|| (tail -30 var/log/rasa-test.log; exit 1)
+	@grep -h "Correct:" var/log/rasa-test.log | tail -1
+
+test: setup lint validate train rasa-test
+	@.venv/bin/python -m pytest -ra
+
+bench: setup
+	@$(PRIVACYBOT) bench --json var/bench.json
+
+shell: setup
+	@$(PRIVACYBOT) rasa-shell
+
+actions: setup
+	@.venv/bin/python -m rasa_sdk --actions actions --port 5055
