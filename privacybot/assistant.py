@@ -44,6 +44,9 @@ class TriageThresholds:
     rasa_weight: float = 0.4
     # A greeting or an out-of-scope guess still gets a policy answer when retrieval is this sure.
     confident_answer: float = 0.55
+    # ...provided the classifiers give a policy question at least this much of a chance
+    # ("Do you accept national health insurance?" resembles section 3 but is not about data).
+    policy_vote: float = 0.10
 
 
 class PolicyAssistant:
@@ -95,9 +98,14 @@ class PolicyAssistant:
         intent = max(intents, key=intents.get)
         confidence = intents[intent]
 
-        # 1. Emergency: an emergency phrase, or the meaning of the message, whatever else it says.
+        # 1. Emergency: an emergency phrase, the meaning of the message, or both classifiers
+        # together putting emergency first; whatever else the message says.
         emergency_probability = by_meaning.get("emergency", 0.0)
-        if self.emergency.matches(text) or emergency_probability >= self.thresholds.emergency:
+        if (
+            self.emergency.matches(text)
+            or emergency_probability >= self.thresholds.emergency
+            or intent == "emergency"
+        ):
             return self._reply(
                 Outcome.EMERGENCY,
                 self.catalog.say("emergency"),
@@ -114,7 +122,11 @@ class PolicyAssistant:
         ranking = self.ranker.rank_vector(text, corrected, vector)
         # 3-4. Small talk and other topics, unless it is clearly a policy question after all.
         if intent in SMALLTALK_INTENTS or intent == "out_of_scope":
-            if ranking.covered and ranking.scores[0] >= self.thresholds.confident_answer:
+            if (
+                ranking.covered
+                and ranking.scores[0] >= self.thresholds.confident_answer
+                and intents.get("ask_policy", 0.0) >= self.thresholds.policy_vote
+            ):
                 return self._answer(ranking, intent, confidence)
             if intent == "out_of_scope":
                 return self._reply(

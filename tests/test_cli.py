@@ -16,9 +16,11 @@ import pytest
 from privacybot.settings import PROJECT_ROOT
 
 PRIVACYBOT = [sys.executable, "-m", "privacybot.cli.main"]
-DEV_SET = PROJECT_ROOT / "tests" / "dev_questions.yml"
-# The floor under the dev-set accuracy; CI fails below it (measured: docs/benchmarks.md).
-DEV_SET_FLOOR = 0.92
+# Question sets and the accuracy floor under each; CI fails below it (docs/benchmarks.md).
+QUESTION_SETS = {
+    "dev_questions.yml": 0.92,  # the team's dev set, written with the first training data
+    "holdout_questions.yml": 0.92,  # written later by another author, never trained on
+}
 
 
 def run(*args: str, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
@@ -95,9 +97,13 @@ def test_evaluate_rejects_a_malformed_question_file(tmp_path, content, message):
     assert message in result.stderr and str(questions) in result.stderr
 
 
-def test_dev_question_set_stays_above_its_floor(rasa_url, tmp_path):
-    out = tmp_path / "dev.json"
-    result = run("evaluate", str(DEV_SET), "--json", str(out), "--min-accuracy", str(DEV_SET_FLOOR))
+@pytest.mark.parametrize(("name", "floor"), QUESTION_SETS.items())
+def test_question_sets_stay_above_their_floor_and_miss_no_emergency(
+    rasa_url, tmp_path, name, floor
+):
+    out = tmp_path / "results.json"
+    questions = PROJECT_ROOT / "tests" / name
+    result = run("evaluate", str(questions), "--json", str(out), "--min-accuracy", str(floor))
     print(result.stdout[-3000:])
     assert result.returncode == 0, result.stdout[-3000:]
     results = json.loads(out.read_text())["results"]
