@@ -61,6 +61,48 @@ class ServiceSettings(BaseModel):
     def actions_url(self) -> str:
         return f"http://{self.host}:{self.actions_port}"
 
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.host}:{self.api_port}"
+
+
+class DatabaseSettings(BaseModel):
+    # SQLite file by default; e.g. postgresql+psycopg://user:password@host/dbname
+    url: str = "sqlite:///var/privacybot.db"
+
+    def resolved_url(self) -> str:
+        prefix = "sqlite:///"
+        if self.url.startswith(prefix) and not self.url.startswith(prefix + "/"):
+            return prefix + str(PROJECT_ROOT / self.url[len(prefix) :])
+        return self.url
+
+
+class MailSettings(BaseModel):
+    """SMTP for the mails to the clinic's contact address (clinic.contact_email)."""
+
+    from_address: EmailStr = "privacy-assistant@localhost"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    starttls: bool = False
+    username: str = ""
+    password: str = Field(default="", repr=False)
+    timeout_seconds: float = 10.0
+    # Delivery retries: first after retry_base_seconds, doubling up to retry_max_seconds.
+    retry_base_seconds: float = 30.0
+    retry_max_seconds: float = 3600.0
+    poll_seconds: float = 5.0
+
+
+class StaffSettings(BaseModel):
+    """Who may use the staff desk: user name -> password hash (`privacybot hash-password`)."""
+
+    users: dict[str, str] = Field(default_factory=dict, repr=False)
+
+
+class ApiSettings(BaseModel):
+    # Shared secret the action server presents to the service's internal intake endpoints.
+    internal_token: str = Field(default="", repr=False)
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PRIVACYBOT_", env_nested_delimiter="__")
@@ -68,6 +110,10 @@ class Settings(BaseSettings):
     clinic: ClinicProfile
     corpus: CorpusSettings = CorpusSettings()
     services: ServiceSettings = ServiceSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    mail: MailSettings = MailSettings()
+    staff: StaffSettings = StaffSettings()
+    api: ApiSettings = ApiSettings()
 
     @classmethod
     def settings_customise_sources(

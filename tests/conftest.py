@@ -4,6 +4,7 @@ developer's `privacybot up` on the default ports is left alone."""
 from __future__ import annotations
 
 import os
+import uuid
 
 os.environ.setdefault("PRIVACYBOT_SERVICES__RASA_PORT", "15005")
 os.environ.setdefault("PRIVACYBOT_SERVICES__ACTIONS_PORT", "15055")
@@ -50,3 +51,142 @@ def rest(rasa_url):
     client = RestClient(rasa_url)
     yield client
     client.close()
+
+
+# ---- request desk: a real SMTP server and real databases on loopback ----
+
+import socket  # noqa: E402
+import threading  # noqa: E402
+from email import message_from_bytes  # noqa: E402
+from email.message import Message  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SmtpInbox:
+    """An aiosmtpd server on loopback that keeps what it receives; can be stopped and
+    started again on the same port, as a mail server that goes down and comes back."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.messages: list[Message] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self._lock = threading.Lock()
+        self.controller = None
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd API
+        with self._lock:
+            self.messages.append(message_from_bytes(envelope.content))
+            self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 OK"
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture()
+def smtp_inbox():
+    inbox = SmtpInbox()
+    inbox.start()
+    yield inbox
+    inbox.stop()
+
+
+class PostgresCluster:
+    """A throwaway PostgreSQL cluster from Debian's packages, on a loopback port, run as the
+    `postgres` system user (initdb refuses root). scripts/test-deps.sh installs the package."""
+
+    def __init__(self, directory) -> None:
+        import glob
+        import shutil
+
+        candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        if not candidates:
+            raise RuntimeError("PostgreSQL server binaries not found: run scripts/test-deps.sh")
+        self.bin = os.path.dirname(candidates[-1])
+        self.directory = directory
+        self.port = free_port()
+        self.as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self.as_postgres:
+            shutil.chown(directory, "postgres")
+
+    def _run(self, *command: str) -> None:
+        import subprocess
+
+        subprocess.run([*self.as_postgres, *command], check=True, capture_output=True)
+
+    def start(self) -> None:
+        data = os.path.join(self.directory, "data")
+        self._run(f"{self.bin}/initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8")
+        self._run(
+            f"{self.bin}/pg_ctl",
+            "-D",
+            data,
+            "-l",
+            os.path.join(self.directory, "log"),
+            "-o",
+            f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1",
+            "-w",
+            "start",
+        )
+
+    def stop(self) -> None:
+        self._run(
+            f"{self.bin}/pg_ctl",
+            "-D",
+            os.path.join(self.directory, "data"),
+            "-m",
+            "fast",
+            "-w",
+            "stop",
+        )
+
+    def new_database(self, name: str) -> str:
+        import psycopg
+
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
+        ) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    import shutil
+    import tempfile
+
+    # Not under pytest's tmp folder: that one is private to root, and the server runs as postgres.
+    directory = tempfile.mkdtemp(prefix="privacybot-pg-")
+    cluster = PostgresCluster(directory)
+    cluster.start()
+    yield cluster
+    cluster.stop()
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """A fresh, migrated database of each kind the desk supports."""
+    from privacybot.desk.migrate import upgrade_database
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'desk.db'}"
+    else:
+        url = request.getfixturevalue("postgres_cluster").new_database(
+            f"desk_{uuid.uuid4().hex[:12]}"
+        )
+    upgrade_database(url)
+    return url

@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("check-corpus", help="validate the policy corpus files")
     commands.add_parser("rasa-shell", help="run 'rasa shell' with the action server running")
+    commands.add_parser("hash-password", help="hash a staff password for clinic.yml")
 
     args = parser.parse_args(argv)
     handler = {
@@ -58,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         "train": cmd_train,
         "check-corpus": cmd_check_corpus,
         "rasa-shell": cmd_rasa_shell,
+        "hash-password": cmd_hash_password,
     }[args.command]
     from privacybot.launcher import LaunchError
 
@@ -236,6 +238,22 @@ def cmd_rasa_shell(args: argparse.Namespace) -> int:
             cwd=PROJECT_ROOT,
             env=child_environment(),
         )
+
+
+def cmd_hash_password(args: argparse.Namespace) -> int:
+    import getpass
+
+    from privacybot.api.passwords import hash_password
+
+    password = getpass.getpass("staff password: ")
+    if len(password) < 12:
+        print("privacybot: use at least 12 characters", file=sys.stderr)
+        return 2
+    if getpass.getpass("again: ") != password:
+        print("privacybot: the passwords differ", file=sys.stderr)
+        return 2
+    print(hash_password(password))
+    return 0
 
 
 if __name__ == "__main__":

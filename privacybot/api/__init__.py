@@ -1,0 +1,1 @@
+"""The FastAPI service: the assistant's public entry point (request intake, staff desk)."""

@@ -1,0 +1,69 @@
+"""Internal endpoints the action server calls: take a request in, tell its status."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from sqlalchemy.exc import OperationalError
+
+from privacybot.api.deps import get_desk, require_internal_token
+from privacybot.api.schemas import (
+    FieldProblem,
+    IntakeRequest,
+    IntakeResponse,
+    StatusAnswer,
+    StatusQuery,
+)
+from privacybot.desk.intake import FieldError, RequestSubmission
+from privacybot.desk.service import RequestDesk
+
+router = APIRouter(
+    prefix="/internal", tags=["internal"], dependencies=[Depends(require_internal_token)]
+)
+
+
+@router.post(
+    "/requests",
+    response_model=IntakeResponse,
+    status_code=201,
+    responses={422: {"model": FieldProblem}, 503: {"description": "storage unavailable"}},
+)
+def submit_request(
+    body: IntakeRequest, request: Request, response: Response, desk: RequestDesk = Depends(get_desk)
+) -> IntakeResponse:
+    try:
+        submission = RequestSubmission.validated(
+            **body.model_dump(exclude={"idempotency_key", "channel"})
+        )
+    except FieldError as error:
+        raise HTTPException(
+            status_code=422, detail={"field": error.field, "reason": error.reason}
+        ) from None
+    try:
+        submitted = desk.submit(submission, body.idempotency_key, channel=body.channel)
+    except OperationalError:
+        raise HTTPException(
+            status_code=503,
+            detail="the request could not be stored; nothing was saved, please try again",
+        ) from None
+    request.app.state.outbox_wakeup.set()
+    if not submitted.created:
+        response.status_code = status.HTTP_200_OK
+    return IntakeResponse(reference=submitted.reference, created=submitted.created)
+
+
+@router.post(
+    "/requests/status",
+    response_model=StatusAnswer,
+    responses={404: {"description": "no request with that reference and e-mail"}},
+)
+def request_status(body: StatusQuery, desk: RequestDesk = Depends(get_desk)) -> StatusAnswer:
+    found = desk.status_for_requester(body.reference, body.contact_email)
+    if found is None:
+        raise HTTPException(
+            status_code=404, detail="no request with that reference and e-mail address"
+        )
+    from privacybot.desk.references import normalise_reference
+
+    return StatusAnswer(
+        reference=normalise_reference(body.reference) or body.reference, status=found
+    )

@@ -1,0 +1,95 @@
+"""Request and response bodies of the service's API (shown in its OpenAPI docs)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from privacybot.desk.models import DataRequest
+
+Kind = Literal[
+    "disclosure", "correction", "addition", "deletion", "stop_using", "complaint", "other"
+]
+Status = Literal["received", "in_progress", "completed", "rejected"]
+
+
+class IntakeRequest(BaseModel):
+    idempotency_key: str = Field(
+        min_length=8, max_length=128, description="the same for a repeated submission of one form"
+    )
+    channel: str = Field(default="chat", max_length=20)
+    kind: str = Field(max_length=40)
+    requester_name: str = Field(max_length=20_000)
+    contact_email: str = Field(max_length=20_000)
+    phone: str | None = Field(default=None, max_length=200)
+    on_behalf_of: str = Field(default="self", max_length=40)
+    relationship: str | None = Field(default=None, max_length=2_000)
+    description: str = Field(max_length=20_000)
+
+
+class IntakeResponse(BaseModel):
+    reference: str
+    created: bool
+
+
+class StatusQuery(BaseModel):
+    reference: str = Field(max_length=100)
+    contact_email: str = Field(max_length=320)
+
+
+class StatusAnswer(BaseModel):
+    reference: str
+    status: Status
+
+
+class FieldProblem(BaseModel):
+    field: str
+    reason: str
+
+
+class EventOut(BaseModel):
+    actor: str
+    action: str
+    from_status: str | None
+    to_status: str | None
+    note: str | None
+    at: datetime
+
+
+class RequestSummary(BaseModel):
+    reference: str
+    kind: str
+    status: str
+    requester_name: str
+    contact_email: str
+    channel: str
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, row: DataRequest) -> RequestSummary:
+        return cls.model_validate(row, from_attributes=True)
+
+
+class RequestDetail(RequestSummary):
+    phone: str | None
+    on_behalf_of: str
+    relationship_to_patient: str | None
+    description: str
+    events: list[EventOut]
+
+    @classmethod
+    def of(cls, row: DataRequest) -> RequestDetail:
+        return cls.model_validate(row, from_attributes=True)
+
+
+class RequestList(BaseModel):
+    total: int
+    items: list[RequestSummary]
+
+
+class StatusChange(BaseModel):
+    status: Status
+    note: str | None = Field(default=None, max_length=500)

@@ -1,0 +1,158 @@
+"""Mail to the clinic: building the message safely, and delivering the outbox by SMTP.
+
+The outbox row is committed in the same transaction as the request, so a request is never
+stored without its mail, and a mail is never lost because SMTP was down: the sender retries
+with back-off until the server accepts it. Delivery is at-least-once: a crash between the
+server's acceptance and the "sent" mark sends the same mail again, with the same Message-ID,
+rather than losing it.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from privacybot.desk.models import OutboxMail, utcnow
+from privacybot.settings import MailSettings
+
+logger = logging.getLogger(__name__)
+CLAIM_SECONDS = 120
+
+
+def new_message_id(domain: str) -> str:
+    return make_msgid(domain=domain or "localhost")
+
+
+def build_message(mail: OutboxMail, from_address: str) -> EmailMessage:
+    """Headers hold only values the system controls or has validated (e-mail addresses and a
+    subject built from the reference); the patient's words go in the body only, so no field
+    can inject a header."""
+    message = EmailMessage()
+    message["From"] = from_address
+    message["To"] = mail.to_address
+    message["Subject"] = mail.subject
+    message["Message-ID"] = mail.message_id
+    message["Date"] = formatdate(localtime=False)
+    if mail.reply_to:
+        message["Reply-To"] = mail.reply_to
+    message.set_content(mail.body)
+    return message
+
+
+class SmtpSender:
+    def __init__(self, settings: MailSettings) -> None:
+        self.settings = settings
+
+    def send(self, message: EmailMessage) -> None:
+        s = self.settings
+        with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.timeout_seconds) as smtp:
+            if s.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if s.username:
+                smtp.login(s.username, s.password)
+            smtp.send_message(message)
+
+
+class Outbox:
+    """Delivers due mails; safe to run in several processes (rows are claimed with a lease)."""
+
+    def __init__(
+        self,
+        session_factory: Callable[[], Session],
+        settings: MailSettings,
+        sender: SmtpSender | None = None,
+    ) -> None:
+        self.session_factory = session_factory
+        self.settings = settings
+        self.sender = sender or SmtpSender(settings)
+
+    def backoff(self, attempts: int) -> timedelta:
+        seconds = self.settings.retry_base_seconds * (2 ** max(attempts - 1, 0))
+        return timedelta(seconds=min(seconds, self.settings.retry_max_seconds))
+
+    def deliver_due(self, now: datetime | None = None) -> tuple[int, int]:
+        """Try every due mail once; returns (sent, failed)."""
+        sent = failed = 0
+        for mail_id in self._claim_due(now or utcnow()):
+            if self._deliver(mail_id):
+                sent += 1
+            else:
+                failed += 1
+        return sent, failed
+
+    def pending_count(self) -> int:
+        with self.session_factory() as session:
+            return len(
+                session.scalars(select(OutboxMail.id).where(OutboxMail.status == "pending")).all()
+            )
+
+    def _claim_due(self, now: datetime) -> list[int]:
+        with self.session_factory() as session, session.begin():
+            candidates = session.scalars(
+                select(OutboxMail.id)
+                .where(OutboxMail.status == "pending", OutboxMail.next_attempt_at <= now)
+                .where(or_(OutboxMail.claimed_until.is_(None), OutboxMail.claimed_until < now))
+                .order_by(OutboxMail.id)
+                .limit(50)
+            ).all()
+            claimed = []
+            for mail_id in candidates:
+                result = session.execute(
+                    update(OutboxMail)
+                    .where(OutboxMail.id == mail_id)
+                    .where(or_(OutboxMail.claimed_until.is_(None), OutboxMail.claimed_until < now))
+                    .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
+                )
+                if result.rowcount == 1:
+                    claimed.append(mail_id)
+            return claimed
+
+    def _deliver(self, mail_id: int) -> bool:
+        with self.session_factory() as session:
+            mail = session.get(OutboxMail, mail_id)
+            if mail is None or mail.status != "pending":
+                return False
+            message = build_message(mail, str(self.settings.from_address))
+        try:
+            self.sender.send(message)
+        except (OSError, smtplib.SMTPException) as error:
+            self._record_failure(mail_id, error)
+            return False
+        with self.session_factory() as session, session.begin():
+            session.execute(
+                update(OutboxMail)
+                .where(OutboxMail.id == mail_id)
+                .values(
+                    status="sent",
+                    sent_at=utcnow(),
+                    claimed_until=None,
+                    last_error=None,
+                    attempts=OutboxMail.attempts + 1,
+                )
+            )
+        return True
+
+    def _record_failure(self, mail_id: int, error: BaseException) -> None:
+        with self.session_factory() as session, session.begin():
+            mail = session.get(OutboxMail, mail_id)
+            if mail is None:
+                return
+            mail.attempts += 1
+            mail.claimed_until = None
+            mail.next_attempt_at = utcnow() + self.backoff(mail.attempts)
+            mail.last_error = f"{type(error).__name__}: {error}"[:500]
+            logger.warning(
+                "mail %s not delivered (attempt %d), retry at %s: %s",
+                mail.message_id,
+                mail.attempts,
+                mail.next_attempt_at,
+                type(error).__name__,
+            )
