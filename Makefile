@@ -8,7 +8,7 @@ export RASA_TELEMETRY_ENABLED := false
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup run up train test lint validate rasa-test bench shell actions
+.PHONY: setup test-deps run up train test lint validate rasa-test bench shell actions
 
 setup:
 	@scripts/setup.sh
@@ -35,7 +35,10 @@ rasa-test: train
 		|| (tail -30 var/log/rasa-test.log; exit 1)
 	@grep -h "Correct:" var/log/rasa-test.log | tail -1
 
-test: setup lint validate train rasa-test
+test-deps:
+	@scripts/test-deps.sh
+
+test: setup test-deps lint validate train rasa-test
 	@.venv/bin/python -m pytest -ra
 
 bench: setup

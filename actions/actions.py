@@ -1,18 +1,19 @@
-"""The reply action: hands the patient's message and Rasa's intent ranking to the assistant.
-
-The assistant (corpus, embedding model, index) is loaded once when the action server starts.
-"""
+"""The reply action: hands the patient's message and Rasa's intent ranking to the assistant,
+and starts the request or status form when the message asks for one."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from privacybot.assistant import PolicyAssistant
-
-ASSISTANT = PolicyAssistant()
+from actions.runtime import ASSISTANT, CATALOG
+from privacybot.desk.references import find_reference
+from privacybot.handoff.form import is_yes, kind_from_text
+from privacybot.replies import Outcome
 
 
 class ActionRespond(Action):
@@ -23,13 +24,50 @@ class ActionRespond(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         message = tracker.latest_message or {}
+        text = message.get("text") or ""
         ranking = {
             item["name"]: float(item.get("confidence") or 0.0)
             for item in message.get("intent_ranking") or []
             if item.get("name")
         }
-        reply = ASSISTANT.respond(message.get("text") or "", rasa_intents=ranking or None)
-        dispatcher.utter_message(
-            text=reply.text, json_message=reply.payload(), buttons=reply.buttons
+        reply = ASSISTANT.respond(text, rasa_intents=ranking or None)
+        accepted_offer = tracker.get_slot("handoff_offered") and (
+            reply.intent == "affirm" or is_yes(text) or text == CATALOG.say("handoff_offer_yes")
         )
-        return []
+        if reply.outcome == Outcome.REQUEST and reply.intent == "ask_request_status":
+            dispatcher.utter_message(json_message=reply.payload())
+            return [
+                SlotSet("status_reference", find_reference(text)),
+                FollowupAction("status_form"),
+            ]
+        if reply.outcome == Outcome.REQUEST or (accepted_offer and reply.outcome != "emergency"):
+            return start_request_form(dispatcher, reply, text)
+
+        events: list[dict[str, Any]] = [SlotSet("handoff_offered", False)]
+        buttons = reply.buttons
+        if reply.outcome == Outcome.ANSWER and reply.sections[:1] == [7]:
+            reply.text += "\n" + CATALOG.say("handoff_offer")
+            buttons = [
+                {
+                    "title": CATALOG.say("handoff_offer_yes"),
+                    "payload": CATALOG.say("handoff_offer_yes"),
+                }
+            ]
+            events = [SlotSet("handoff_offered", True)]
+        payload = reply.payload()
+        payload["text"] = reply.text
+        dispatcher.utter_message(text=reply.text, json_message=payload, buttons=buttons)
+        return events
+
+
+def start_request_form(dispatcher: CollectingDispatcher, reply, text: str) -> list[dict]:
+    """Say what happens next, then let Rasa's request form collect the details."""
+    intro = CATALOG.say("request_intro")
+    payload = {**reply.payload(), "outcome": "request", "text": intro}
+    dispatcher.utter_message(text=intro, json_message=payload)
+    return [
+        SlotSet("handoff_offered", False),
+        SlotSet("request_form_id", uuid.uuid4().hex),
+        SlotSet("request_kind", kind_from_text(text) if reply.outcome == Outcome.REQUEST else None),
+        FollowupAction("request_form"),
+    ]

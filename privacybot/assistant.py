@@ -52,6 +52,7 @@ class TriageThresholds:
 class PolicyAssistant:
     def __init__(self, settings: Settings | None = None, language: str = "en") -> None:
         self.settings = settings or get_settings()
+        encode(["warm up"])  # load the embedding model now, not on the first patient's message
         corpus = self.settings.corpus
         policy = load_policy(corpus.policy_file(language))
         bank = load_question_bank(corpus.question_bank_file(language), policy)
@@ -133,6 +134,14 @@ class PolicyAssistant:
                     Outcome.OUT_OF_SCOPE, self.catalog.say("out_of_scope"), intent, confidence
                 )
             return self._reply(Outcome.SMALLTALK, self.catalog.say(intent), intent, confidence)
+        if intent in ("affirm", "deny", "cancel"):
+            return self._reply(
+                Outcome.SMALLTALK, self.catalog.say("acknowledge"), intent, confidence
+            )
+        if intent == "ask_request_status":
+            return self._reply(
+                Outcome.REQUEST, self.catalog.say("status_ask_reference"), intent, confidence
+            )
         # 5. A policy question: quote the section, or say honestly that the policy is silent.
         if not ranking.covered:
             return self._reply(
@@ -143,6 +152,19 @@ class PolicyAssistant:
                 scores=ranking.scores[:3],
             )
         return self._answer(ranking, intent, confidence)
+
+    def is_emergency(self, message: str) -> bool:
+        """The emergency check on its own, for text typed into a form."""
+        text = " ".join((message or "").split())[:MAX_MESSAGE_CHARS]
+        if not text:
+            return False
+        if self.emergency.matches(text):
+            return True
+        vector = encode([self.index.analyzer.correct(text)])[0]
+        return self.intents.predict(vector).get("emergency", 0.0) >= self.thresholds.emergency
+
+    def emergency_reply(self) -> Reply:
+        return self._reply(Outcome.EMERGENCY, self.catalog.say("emergency"), "emergency", 1.0)
 
     def _combine(
         self, embedding: dict[str, float], rasa: dict[str, float] | None

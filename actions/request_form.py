@@ -1,0 +1,331 @@
+"""The request form's actions: ask each question, check each answer, then submit or cancel.
+
+Rasa runs the form (`request_form` in bot/domain.yml); these adapters call plain modules:
+privacybot.handoff.form (reading answers), privacybot.desk.intake (checking fields, the same
+rules as the service's intake) and the intake client (storing the request).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.runtime import ASSISTANT, CATALOG, INTAKE, payload
+from privacybot.desk import intake
+from privacybot.handoff.form import (
+    FORM_FIELDS,
+    KIND_TITLES,
+    field_to_change,
+    is_cancel,
+    is_skip,
+    is_yes,
+    kind_from_text,
+    on_behalf_from_text,
+)
+from privacybot.handoff.intake_client import IntakeRejected, IntakeUnavailable
+
+NO_PHONE = "-"
+PROMPTS = {
+    "request_kind": "ask_request_kind",
+    "requester_name": "ask_requester_name",
+    "contact_email": "ask_contact_email",
+    "phone": "ask_phone",
+    "on_behalf_of": "ask_on_behalf_of",
+    "relationship": "ask_relationship",
+    "request_description": "ask_request_description",
+}
+SLOTS_TO_CLEAR = (*FORM_FIELDS, "request_confirmed", "request_cancelled", "request_form_id")
+
+
+def say(
+    dispatcher: CollectingDispatcher, text: str, buttons: list | None = None, **extra: object
+) -> None:
+    dispatcher.utter_message(
+        text=text, buttons=buttons or [], json_message=payload("request", text=text, **extra)
+    )
+
+
+def buttons_for(slot: str) -> list[dict]:
+    if slot == "request_kind":
+        return [{"title": title, "payload": title} for title in KIND_TITLES.values()]
+    if slot == "on_behalf_of":
+        return [
+            {"title": CATALOG.say(key), "payload": CATALOG.say(key)}
+            for key in ("on_behalf_self", "on_behalf_other")
+        ]
+    if slot == "phone":
+        return [{"title": "Skip", "payload": "skip"}]
+    if slot == "request_confirmed":
+        return [
+            {"title": CATALOG.say(key), "payload": CATALOG.say(key)}
+            for key in ("confirm_yes", "confirm_change", "confirm_cancel")
+        ]
+    return []
+
+
+class AskSlot:
+    """Asks for one slot of the form (a mixin, so rasa-sdk registers only the subclasses)."""
+
+    slot = ""
+
+    def name(self) -> str:
+        return f"action_ask_{self.slot}"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        say(
+            dispatcher, CATALOG.say(PROMPTS[self.slot]), buttons_for(self.slot), form_slot=self.slot
+        )
+        return []
+
+
+class AskRequestKind(AskSlot, Action):
+    slot = "request_kind"
+
+
+class AskRequesterName(AskSlot, Action):
+    slot = "requester_name"
+
+
+class AskContactEmail(AskSlot, Action):
+    slot = "contact_email"
+
+
+class AskPhone(AskSlot, Action):
+    slot = "phone"
+
+
+class AskOnBehalfOf(AskSlot, Action):
+    slot = "on_behalf_of"
+
+
+class AskRelationship(AskSlot, Action):
+    slot = "relationship"
+
+
+class AskRequestDescription(AskSlot, Action):
+    slot = "request_description"
+
+
+class AskRequestConfirmed(Action):
+    def name(self) -> str:
+        return "action_ask_request_confirmed"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        say(
+            dispatcher,
+            summary(tracker) + "\n" + CATALOG.say("ask_request_confirmed"),
+            buttons_for("request_confirmed"),
+            form_slot="request_confirmed",
+        )
+        return []
+
+
+def summary(tracker: Tracker) -> str:
+    slot = tracker.get_slot
+    if slot("on_behalf_of") == "other":
+        on_behalf = CATALOG.say("summary_on_behalf_other", relationship=slot("relationship"))
+    else:
+        on_behalf = CATALOG.say("summary_on_behalf_self")
+    phone = slot("phone") if slot("phone") not in (None, NO_PHONE) else "-"
+    lines = [
+        CATALOG.say("summary_intro"),
+        f"• {CATALOG.say('summary_kind')}: {KIND_TITLES.get(slot('request_kind'), '-')}",
+        f"• {CATALOG.say('summary_name')}: {slot('requester_name')}",
+        f"• {CATALOG.say('summary_email')}: {slot('contact_email')}",
+        f"• {CATALOG.say('summary_phone')}: {phone}",
+        f"• {CATALOG.say('summary_on_behalf')}: {on_behalf}",
+        f"• {CATALOG.say('summary_description')}: {slot('request_description')}",
+    ]
+    return "\n".join(lines)
+
+
+def stop_form(**slots: Any) -> dict[str, Any]:
+    return {"requested_slot": None, **slots}
+
+
+class ValidateRequestForm(FormValidationAction):
+    """Checks each answer. Any answer may also be "cancel", an emergency, or a question."""
+
+    def name(self) -> str:
+        return "validate_request_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        if tracker.get_slot("on_behalf_of") == "self":
+            return [s for s in domain_slots if s != "relationship"]
+        return domain_slots
+
+    def _screen(
+        self, value: Any, dispatcher: CollectingDispatcher, slot: str
+    ) -> dict[str, Any] | None:
+        """Cancel, an emergency or a question interrupts the form; None lets the answer through."""
+        text = str(value or "")
+        if ASSISTANT.is_emergency(text):
+            reply = ASSISTANT.emergency_reply()
+            dispatcher.utter_message(text=reply.text, json_message=reply.payload())
+            return stop_form(request_cancelled=True)
+        if is_cancel(text):
+            return stop_form(request_cancelled=True)
+        if slot != "request_description" and text.rstrip().endswith("?"):
+            reply = ASSISTANT.respond(text)
+            dispatcher.utter_message(text=reply.text, json_message=reply.payload())
+            return {slot: None}
+        return None
+
+    def _invalid(self, dispatcher: CollectingDispatcher, slot: str, reason: str) -> dict:
+        say(dispatcher, CATALOG.say("invalid_answer", reason=reason), form_slot=slot)
+        return {slot: None}
+
+    def validate_request_kind(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if (stop := self._screen(value, dispatcher, "request_kind")) is not None:
+            return stop
+        kind = kind_from_text(str(value))
+        if kind is None:
+            say(dispatcher, CATALOG.say("unclear_kind"), form_slot="request_kind")
+        return {"request_kind": kind}
+
+    def validate_requester_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if (stop := self._screen(value, dispatcher, "requester_name")) is not None:
+            return stop
+        try:
+            return {"requester_name": intake.clean_name(str(value))}
+        except intake.FieldError as error:
+            return self._invalid(dispatcher, "requester_name", error.reason)
+
+    def validate_contact_email(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if (stop := self._screen(value, dispatcher, "contact_email")) is not None:
+            return stop
+        try:
+            return {"contact_email": intake.clean_email(str(value))}
+        except intake.FieldError as error:
+            return self._invalid(dispatcher, "contact_email", error.reason)
+
+    def validate_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if (stop := self._screen(value, dispatcher, "phone")) is not None:
+            return stop
+        if is_skip(str(value)):
+            return {"phone": NO_PHONE}
+        try:
+            return {"phone": intake.clean_phone(str(value)) or NO_PHONE}
+        except intake.FieldError as error:
+            return self._invalid(dispatcher, "phone", error.reason)
+
+    def validate_on_behalf_of(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if (stop := self._screen(value, dispatcher, "on_behalf_of")) is not None:
+            return stop
+        choice = on_behalf_from_text(str(value))
+        if choice is None:
+            say(dispatcher, CATALOG.say("unclear_on_behalf"), form_slot="on_behalf_of")
+        return {"on_behalf_of": choice}
+
+    def validate_relationship(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if (stop := self._screen(value, dispatcher, "relationship")) is not None:
+            return stop
+        try:
+            return {"relationship": intake.clean_relationship(str(value), "other")}
+        except intake.FieldError as error:
+            return self._invalid(dispatcher, "relationship", error.reason)
+
+    def validate_request_description(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if (stop := self._screen(value, dispatcher, "request_description")) is not None:
+            return stop
+        try:
+            return {"request_description": intake.clean_description(str(value))}
+        except intake.FieldError as error:
+            return self._invalid(dispatcher, "request_description", error.reason)
+
+    def validate_request_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(value or "")
+        if text == CATALOG.say("confirm_cancel"):
+            return stop_form(request_cancelled=True)
+        if (stop := self._screen(value, dispatcher, "request_confirmed")) is not None:
+            return stop
+        if is_yes(text) or text == CATALOG.say("confirm_yes"):
+            return {"request_confirmed": True}
+        field = field_to_change(text)
+        if field:
+            slots = {field: None, "request_confirmed": None, "requested_slot": field}
+            if field == "on_behalf_of":
+                slots["relationship"] = None
+            return slots
+        if text == CATALOG.say("confirm_change") or text.lower().startswith(("change", "edit")):
+            say(dispatcher, CATALOG.say("change_which"), form_slot="request_confirmed")
+            return {"request_confirmed": None}
+        say(
+            dispatcher,
+            CATALOG.say("unclear_confirmation"),
+            buttons_for("request_confirmed"),
+            form_slot="request_confirmed",
+        )
+        return {"request_confirmed": None}
+
+
+class ActionFinishRequest(Action):
+    """After the form: submit a confirmed request, or confirm the cancellation. Either way the
+    requester's details are cleared from the conversation."""
+
+    def name(self) -> str:
+        return "action_finish_request"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        slot = tracker.get_slot
+        cleared = [SlotSet(name, None) for name in SLOTS_TO_CLEAR]
+        if slot("request_cancelled") or slot("request_confirmed") is not True:
+            say(dispatcher, CATALOG.say("cancelled"), request_status="cancelled")
+            return cleared
+        fields = {
+            "kind": slot("request_kind"),
+            "requester_name": slot("requester_name"),
+            "contact_email": slot("contact_email"),
+            "phone": None if slot("phone") in (None, NO_PHONE) else slot("phone"),
+            "on_behalf_of": slot("on_behalf_of") or "self",
+            "relationship": slot("relationship"),
+            "description": slot("request_description"),
+        }
+        key = f"{tracker.sender_id}:{slot('request_form_id')}"
+        channel = (tracker.get_latest_input_channel() or "chat")[:20]
+        try:
+            reference = INTAKE.submit(fields, key, channel)
+        except (IntakeUnavailable, IntakeRejected):
+            # Nothing was stored: keep the answers so that "yes" can try again.
+            say(
+                dispatcher,
+                CATALOG.say("submit_failed"),
+                buttons_for("request_confirmed"),
+                request_status="failed",
+            )
+            return [SlotSet("request_confirmed", None), FollowupAction("request_form")]
+        text = CATALOG.say("submitted", reference=reference)
+        say(dispatcher, text, reference=reference, request_status="submitted")
+        return [*cleared, SlotSet("last_reference", reference)]

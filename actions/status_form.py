@@ -1,0 +1,110 @@
+"""The status form: a patient asks how their request is going. The status is told only to
+someone who gives both the reference and the e-mail address used on the request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.request_form import say, stop_form
+from actions.runtime import ASSISTANT, CATALOG, INTAKE
+from privacybot.desk import intake
+from privacybot.desk.references import find_reference, normalise_reference
+from privacybot.handoff.form import is_cancel
+from privacybot.handoff.intake_client import IntakeUnavailable
+
+
+class AskStatusReference(Action):
+    def name(self) -> str:
+        return "action_ask_status_reference"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        say(dispatcher, CATALOG.say("status_ask_reference"), form_slot="status_reference")
+        return []
+
+
+class AskStatusEmail(Action):
+    def name(self) -> str:
+        return "action_ask_status_email"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        say(dispatcher, CATALOG.say("status_ask_email"), form_slot="status_email")
+        return []
+
+
+class ValidateStatusForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_status_form"
+
+    def _interrupt(self, value: Any, dispatcher: CollectingDispatcher) -> dict | None:
+        text = str(value or "")
+        if ASSISTANT.is_emergency(text):
+            reply = ASSISTANT.emergency_reply()
+            dispatcher.utter_message(text=reply.text, json_message=reply.payload())
+            return stop_form(status_reference=None, status_email=None)
+        if is_cancel(text):
+            return stop_form(status_reference=None, status_email=None)
+        return None
+
+    def validate_status_reference(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if (stop := self._interrupt(value, dispatcher)) is not None:
+            return stop
+        reference = normalise_reference(str(value)) or find_reference(str(value))
+        if reference is None:
+            say(dispatcher, CATALOG.say("status_bad_reference"), form_slot="status_reference")
+        return {"status_reference": reference}
+
+    def validate_status_email(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if (stop := self._interrupt(value, dispatcher)) is not None:
+            return stop
+        try:
+            return {"status_email": intake.clean_email(str(value))}
+        except intake.FieldError as error:
+            say(
+                dispatcher,
+                CATALOG.say("invalid_answer", reason=error.reason),
+                form_slot="status_email",
+            )
+            return {"status_email": None}
+
+
+class ActionTellRequestStatus(Action):
+    def name(self) -> str:
+        return "action_tell_request_status"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        reference, email = tracker.get_slot("status_reference"), tracker.get_slot("status_email")
+        cleared = [SlotSet("status_reference", None), SlotSet("status_email", None)]
+        if not reference or not email:
+            say(dispatcher, CATALOG.say("cancelled"))
+            return cleared
+        try:
+            status = INTAKE.status(reference, email)
+        except IntakeUnavailable:
+            say(dispatcher, CATALOG.say("status_unavailable"))
+            return cleared
+        if status is None:
+            say(dispatcher, CATALOG.say("status_not_found"))
+        else:
+            label = CATALOG.say(f"status_{status}")
+            say(
+                dispatcher,
+                CATALOG.say("status_reply", reference=reference, status=label),
+                reference=reference,
+                request_status=status,
+            )
+        return cleared

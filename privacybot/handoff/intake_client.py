@@ -1,0 +1,64 @@
+"""The action server's client of the service's internal intake endpoints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from privacybot.settings import Settings
+
+
+class IntakeUnavailable(RuntimeError):
+    """The service could not store or look up the request; nothing was stored."""
+
+
+class IntakeRejected(ValueError):
+    def __init__(self, field: str, reason: str) -> None:
+        self.field, self.reason = field, reason
+        super().__init__(f"{field}: {reason}")
+
+
+@dataclass(frozen=True)
+class IntakeClient:
+    base_url: str
+    token: str
+    timeout: float = 10.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> IntakeClient:
+        return cls(settings.services.api_url, settings.api.internal_token)
+
+    def submit(self, fields: dict, idempotency_key: str, channel: str) -> str:
+        """The request's reference; the same key always gives the same reference."""
+        body = {**fields, "idempotency_key": idempotency_key, "channel": channel}
+        response = self._post("/internal/requests", body)
+        if response.status_code == 422:
+            detail = response.json().get("detail", {})
+            if isinstance(detail, dict):
+                raise IntakeRejected(detail.get("field", "?"), detail.get("reason", "invalid"))
+            raise IntakeRejected("?", "invalid request")
+        if response.status_code not in (200, 201):
+            raise IntakeUnavailable(f"intake answered {response.status_code}")
+        return response.json()["reference"]
+
+    def status(self, reference: str, email: str) -> str | None:
+        response = self._post(
+            "/internal/requests/status", {"reference": reference, "contact_email": email}
+        )
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise IntakeUnavailable(f"status lookup answered {response.status_code}")
+        return response.json()["status"]
+
+    def _post(self, path: str, body: dict) -> httpx.Response:
+        try:
+            return httpx.post(
+                f"{self.base_url}{path}",
+                json=body,
+                timeout=self.timeout,
+                headers={"X-Internal-Token": self.token},
+            )
+        except httpx.HTTPError as error:
+            raise IntakeUnavailable(str(error)) from error

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# System packages the test suite drives for real: PostgreSQL (the desk's second database)
+# and Chromium (browser tests), from Debian's packages. Installed only when missing.
+set -euo pipefail
+missing=()
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "test-deps: PostgreSQL and Chromium are installed"; exit 0
+fi
+echo "test-deps: installing ${missing[*]} from Debian's packages"
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "test-deps: done"
