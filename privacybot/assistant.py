@@ -13,9 +13,11 @@ same NLU examples.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from privacybot.corpus import load_policy, load_question_bank
+from privacybot.desk.references import find_reference
 from privacybot.replies import Outcome, Reply
 from privacybot.replies.catalog import MessageCatalog
 from privacybot.replies.reply import Citation
@@ -96,7 +98,7 @@ class PolicyAssistant:
         vector = encode([corrected])[0]
         by_meaning = self.intents.predict(vector)
         intents = self._combine(by_meaning, rasa_intents)
-        intent = max(intents, key=intents.get)
+        intent = _plausible_intent(intents, text)
         confidence = intents[intent]
 
         # 1. Emergency: an emergency phrase, the meaning of the message, or both classifiers
@@ -222,6 +224,25 @@ class PolicyAssistant:
             scores=scores or [],
             policy_version=self.policy.policy_version,
         )
+
+
+# Short dialogue acts: "yes", "no", "cancel". A longer message classified as one of them
+# ("cancel my appointment tomorrow at 3") means something else.
+DIALOGUE_ACTS = {"affirm", "deny", "cancel"}
+DIALOGUE_ACT_MAX_WORDS = 4
+STATUS_WORDS = re.compile(r"\b(status|progress|update on|track|handled|processed|done)\b", re.I)
+
+
+def _plausible_intent(intents: dict[str, float], text: str) -> str:
+    """The best intent that fits the message's form: a dialogue act only for a short reply,
+    a status question only with a reference number or a word about progress."""
+    excluded = set()
+    if len(text.split()) > DIALOGUE_ACT_MAX_WORDS:
+        excluded |= DIALOGUE_ACTS
+    if not (find_reference(text) or STATUS_WORDS.search(text)):
+        excluded.add("ask_request_status")
+    candidates = {i: p for i, p in intents.items() if i not in excluded} or intents
+    return max(candidates, key=candidates.get)
 
 
 def _quote(passage: dict) -> str:

@@ -29,11 +29,11 @@ import numpy as np
 from privacybot.evaluation import load_questions, passes
 from privacybot.launcher import (
     PROJECT_ROOT,
-    RASA_BIN,
     Assistant,
     child_environment,
     ensure_trained,
     say,
+    train_command,
 )
 from privacybot.settings import get_settings
 
@@ -110,19 +110,7 @@ def _measure_training() -> dict:
     try:
         started = time.monotonic()
         subprocess.run(
-            [
-                str(RASA_BIN),
-                "train",
-                "--config",
-                "bot/config.yml",
-                "--domain",
-                "bot/domain.yml",
-                "--data",
-                "data",
-                "--out",
-                str(scratch),
-                "--force",
-            ],
+            train_command(scratch, "--force"),
             cwd=PROJECT_ROOT,
             env={**child_environment(), "HOME": str(scratch)},
             check=True,

@@ -17,15 +17,9 @@ from pathlib import Path
 
 import yaml
 
-OUTCOMES = {
-    "answer",
-    "request",
-    "not_covered",
-    "out_of_scope",
-    "emergency",
-    "smalltalk",
-    "fallback",
-}
+from privacybot.replies import Outcome
+
+OUTCOMES = {outcome.value for outcome in Outcome}
 
 
 class EvaluationFileError(ValueError):

@@ -66,6 +66,23 @@ def training_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def train_command(out: Path, *extra: str) -> list[str]:
+    """`rasa train` on this project's config, domain and data."""
+    return [
+        str(RASA_BIN),
+        "train",
+        "--config",
+        "bot/config.yml",
+        "--domain",
+        "bot/domain.yml",
+        "--data",
+        "data",
+        "--out",
+        str(out),
+        *extra,
+    ]
+
+
 def ensure_trained(force: bool = False) -> float:
     """Train the Rasa model when its training data changed; returns seconds spent (0 if skipped)."""
     fingerprint = training_fingerprint()
@@ -81,20 +98,7 @@ def ensure_trained(force: bool = False) -> float:
         "training the Rasa model (data/, bot/config.yml or bot/domain.yml changed); about 2 minutes"
     )
     started = time.monotonic()
-    command = [
-        str(RASA_BIN),
-        "train",
-        "--config",
-        "bot/config.yml",
-        "--domain",
-        "bot/domain.yml",
-        "--data",
-        "data",
-        "--out",
-        str(MODEL_DIR),
-        "--fixed-model-name",
-        MODEL_NAME,
-    ]
+    command = train_command(MODEL_DIR, "--fixed-model-name", MODEL_NAME)
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     with open(LOG_DIR / "train.log", "w") as log:
         process = subprocess.Popen(

@@ -34,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print the raw REST reply")
 
+    commands.add_parser("shell", help="interactive prompt: replies with their details")
+
     evaluate = commands.add_parser("evaluate", help="evaluate on a question file")
     evaluate.add_argument("file", type=Path)
     evaluate.add_argument("--json", dest="json_out", type=Path, help="write results as JSON")
@@ -54,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     handler = {
         "up": cmd_up,
         "ask": cmd_ask,
+        "shell": cmd_shell,
         "evaluate": cmd_evaluate,
         "bench": cmd_bench,
         "train": cmd_train,
@@ -124,6 +127,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print()
     print(format_details(turn.payload))
     return 0
+
+
+def cmd_shell(args: argparse.Namespace) -> int:
+    from privacybot.cli.shell import run_shell
+
+    with running_assistant() as url:
+        return run_shell(url, format_details)
 
 
 def format_details(payload: dict) -> str:

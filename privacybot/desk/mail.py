@@ -88,12 +88,6 @@ class Outbox:
                 failed += 1
         return sent, failed
 
-    def pending_count(self) -> int:
-        with self.session_factory() as session:
-            return len(
-                session.scalars(select(OutboxMail.id).where(OutboxMail.status == "pending")).all()
-            )
-
     def _claim_due(self, now: datetime) -> list[int]:
         with self.session_factory() as session, session.begin():
             candidates = session.scalars(
