@@ -37,6 +37,8 @@ PROMPTS = {
     "on_behalf_of": "ask_on_behalf_of",
     "relationship": "ask_relationship",
     "request_description": "ask_request_description",
+    "status_reference": "status_ask_reference",
+    "status_email": "status_ask_email",
 }
 SLOTS_TO_CLEAR = (*FORM_FIELDS, "request_confirmed", "request_cancelled", "request_form_id")
 
@@ -68,7 +70,7 @@ def buttons_for(slot: str) -> list[dict]:
 
 
 class AskSlot:
-    """Asks for one slot of the form (a mixin, so rasa-sdk registers only the subclasses)."""
+    """Asks for one slot of a form (a mixin, so rasa-sdk registers only the subclasses)."""
 
     slot = ""
 

@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.request_form import say, stop_form
+from actions.request_form import AskSlot, say, stop_form
 from actions.runtime import ASSISTANT, CATALOG, INTAKE
 from privacybot.desk import intake
 from privacybot.desk.references import find_reference, normalise_reference
@@ -18,26 +18,12 @@ from privacybot.handoff.form import is_cancel
 from privacybot.handoff.intake_client import IntakeUnavailable
 
 
-class AskStatusReference(Action):
-    def name(self) -> str:
-        return "action_ask_status_reference"
-
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
-        say(dispatcher, CATALOG.say("status_ask_reference"), form_slot="status_reference")
-        return []
+class AskStatusReference(AskSlot, Action):
+    slot = "status_reference"
 
 
-class AskStatusEmail(Action):
-    def name(self) -> str:
-        return "action_ask_status_email"
-
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
-        say(dispatcher, CATALOG.say("status_ask_email"), form_slot="status_email")
-        return []
+class AskStatusEmail(AskSlot, Action):
+    slot = "status_email"
 
 
 class ValidateStatusForm(FormValidationAction):

@@ -41,6 +41,23 @@ def settings():
     return get_settings()
 
 
+def _wait_for(condition, timeout: float = 15.0) -> bool:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.fixture(scope="session")
+def wait_for():
+    """wait_for(condition, timeout) -> whether the condition came true in time."""
+    return _wait_for
+
+
 @pytest.fixture(scope="session")
 def staff_user() -> tuple[str, str]:
     """User name and password of the staff user the end-to-end service knows."""

@@ -81,17 +81,8 @@ def rows(client, model):
         engine.dispose()
 
 
-def wait_for(condition, timeout: float = 10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_a_request_is_stored_and_mailed_to_the_clinic_with_its_reference(
-    service, smtp_inbox, settings
+    service, smtp_inbox, settings, wait_for
 ):
     response = intake(service)
     assert response.status_code == 201
@@ -122,7 +113,7 @@ def test_references_are_not_sequential(service):
     assert [b - a for a, b in zip(numbers, numbers[1:], strict=False)] != [1, 1, 1, 1]
 
 
-def test_a_repeated_submission_creates_one_request_and_one_mail(service, smtp_inbox):
+def test_a_repeated_submission_creates_one_request_and_one_mail(service, smtp_inbox, wait_for):
     first = intake(service)
     second = intake(service)
     assert first.status_code == 201 and second.status_code == 200
@@ -135,7 +126,7 @@ def test_a_repeated_submission_creates_one_request_and_one_mail(service, smtp_in
 
 
 def test_with_smtp_down_the_request_is_safe_and_the_mail_goes_once_smtp_is_back(
-    service, smtp_inbox
+    service, smtp_inbox, wait_for
 ):
     smtp_inbox.stop()
     response = intake(service)
@@ -209,7 +200,7 @@ def test_bad_input_gets_a_clear_reason_and_nothing_is_stored(
     assert rows(service, DataRequest) == [] and rows(service, OutboxMail) == []
 
 
-def test_patient_text_never_reaches_a_mail_header(service, smtp_inbox):
+def test_patient_text_never_reaches_a_mail_header(service, smtp_inbox, wait_for):
     description = "Subject: fake\r\nBcc: attacker@evil.test\r\n\r\nreal text"
     assert intake(service, description=description).status_code == 201
     assert wait_for(lambda: smtp_inbox.messages)

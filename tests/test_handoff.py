@@ -35,15 +35,6 @@ def db_rows(sql: str, *args) -> list[tuple]:
         return connection.execute(sql, args).fetchall()
 
 
-def wait_for(condition, timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def fill_form(
     patient: Patient,
     first_message: str,
@@ -65,7 +56,7 @@ def fill_form(
 
 
 def test_a_deletion_request_ends_with_a_reference_a_stored_row_and_a_mail(
-    rest, clinic_inbox, settings
+    rest, clinic_inbox, settings, wait_for
 ):
     patient = Patient(rest)
     summary = fill_form(patient, "please delete all my data")
@@ -174,7 +165,7 @@ def test_status_only_for_the_email_on_the_request(rest):
 
 
 def test_with_smtp_down_the_patient_still_gets_a_reference_and_the_mail_comes_later(
-    rest, clinic_inbox
+    rest, clinic_inbox, wait_for
 ):
     clinic_inbox.stop()
     try:
