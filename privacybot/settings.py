@@ -102,6 +102,9 @@ class StaffSettings(BaseModel):
 class ApiSettings(BaseModel):
     # Shared secret the action server presents to the service's internal intake endpoints.
     internal_token: str = Field(default="", repr=False)
+    # Web pages allowed to call the web chat from a browser (the clinic's site), e.g.
+    # ["https://www.sakura-clinic.example"]; empty: same origin only.
+    allowed_origins: list[str] = Field(default_factory=list)
 
 
 class Settings(BaseSettings):

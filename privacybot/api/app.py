@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
+import secrets
 from collections.abc import AsyncIterator
 from email.utils import parseaddr
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
-from privacybot.api.routes import desk, intake, pages
+from privacybot.api.routes import chat, desk, intake, pages
 from privacybot.desk.database import make_engine, make_session_factory
 from privacybot.desk.mail import Outbox
 from privacybot.desk.migrate import upgrade_database
@@ -52,6 +55,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.desk = RequestDesk(sessions, settings.clinic, mail_domain=domain)
         app.state.outbox = Outbox(sessions, settings.mail)
         app.state.outbox_wakeup = asyncio.Event()
+        # Signs web-chat conversation ids; a restart issues new ones (old chats start afresh).
+        app.state.chat_secret = (
+            hashlib.sha256(b"web-chat:" + settings.api.internal_token.encode()).hexdigest()
+            if settings.api.internal_token
+            else secrets.token_hex(32)
+        )
         sender = asyncio.create_task(_run_outbox(app))
         try:
             yield
@@ -68,6 +77,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
+    if settings.api.allowed_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.api.allowed_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type"],
+        )
+    app.include_router(chat.router)
     app.include_router(intake.router)
     app.include_router(desk.router)
     app.include_router(pages.router)

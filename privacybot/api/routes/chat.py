@@ -1,0 +1,100 @@
+"""The web chat endpoint: the widget's way in. The service issues the conversation id (random,
+signed, so a client cannot choose one) and forwards each message to Rasa's REST channel."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+import httpx
+from fastapi import APIRouter, Depends, HTTPException, Request
+from pydantic import BaseModel, Field
+
+from privacybot.api.deps import get_settings_dep
+from privacybot.settings import Settings
+
+MAX_MESSAGE_CHARS = 2000
+
+router = APIRouter(prefix="/chat", tags=["web chat"])
+
+
+class Conversation(BaseModel):
+    conversation_id: str
+
+
+class ChatMessage(BaseModel):
+    text: str = Field(
+        max_length=MAX_MESSAGE_CHARS,
+        description=f"what the patient typed, at most {MAX_MESSAGE_CHARS} characters",
+    )
+
+
+class ChatReply(BaseModel):
+    text: str | None = None
+    buttons: list[dict] = []
+    custom: dict = {}
+
+
+class ChatTurn(BaseModel):
+    conversation_id: str
+    replies: list[ChatReply]
+
+
+def _signature(secret: str, token: str) -> str:
+    return hmac.new(secret.encode(), token.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def new_conversation_id(secret: str) -> str:
+    token = secrets.token_urlsafe(18)
+    return f"web-{token}.{_signature(secret, token)}"
+
+
+def is_issued(secret: str, conversation_id: str) -> bool:
+    body, _, signature = conversation_id.removeprefix("web-").rpartition(".")
+    return (
+        bool(body)
+        and conversation_id.startswith("web-")
+        and hmac.compare_digest(signature, _signature(secret, body))
+    )
+
+
+@router.post("/conversations", response_model=Conversation, status_code=201)
+def start_conversation(request: Request) -> Conversation:
+    return Conversation(conversation_id=new_conversation_id(request.app.state.chat_secret))
+
+
+@router.post(
+    "/conversations/{conversation_id}/messages",
+    response_model=ChatTurn,
+    responses={
+        404: {"description": "not a conversation this service issued"},
+        503: {"description": "the assistant is unavailable"},
+    },
+)
+async def send_message(
+    conversation_id: str,
+    message: ChatMessage,
+    request: Request,
+    settings: Settings = Depends(get_settings_dep),
+) -> ChatTurn:
+    if not is_issued(request.app.state.chat_secret, conversation_id):
+        raise HTTPException(status_code=404, detail="unknown conversation; start a new one")
+    try:
+        async with httpx.AsyncClient(timeout=30) as client:
+            response = await client.post(
+                f"{settings.services.rasa_url}/webhooks/rest/webhook",
+                json={"sender": conversation_id, "message": message.text},
+            )
+        response.raise_for_status()
+    except httpx.HTTPError:
+        raise HTTPException(
+            status_code=503,
+            detail="The assistant is temporarily unavailable. Please try again in a moment, "
+            f"or write to {settings.clinic.contact_email}.",
+        ) from None
+    replies = [
+        ChatReply(text=m.get("text"), buttons=m.get("buttons") or [], custom=m.get("custom") or {})
+        for m in response.json()
+    ]
+    return ChatTurn(conversation_id=conversation_id, replies=replies)
