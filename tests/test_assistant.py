@@ -8,11 +8,7 @@ from privacybot.replies import Outcome
 
 
 def quoted_passages(reply):
-    return (
-        [p["text"] for c in reply.citations for p in c["passages"]]
-        if isinstance(reply.citations[0], dict)
-        else [p["text"] for c in reply.citations for p in c.passages]
-    )
+    return [p["text"] for c in reply.citations for p in c.passages]
 
 
 def test_cookie_question_quotes_section_5_verbatim_with_citation_and_version(assistant, policy):

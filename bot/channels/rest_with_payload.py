@@ -83,7 +83,7 @@ class RestWithPayloadInput(RestInput):
                     )
                 )
             except asyncio.CancelledError:
-                logger.error("REST turn timed out (sender hash %s)", hash(body["sender"]))
+                logger.error("REST turn timed out")
                 return response.json({"error": "the assistant timed out"}, status=503)
             return response.json(collector.messages)
 
