@@ -65,9 +65,12 @@ def start_request_form(dispatcher: CollectingDispatcher, reply, text: str) -> li
     intro = CATALOG.say("request_intro")
     payload = {**reply.payload(), "outcome": "request", "text": intro}
     dispatcher.utter_message(text=intro, json_message=payload)
+    kind = kind_from_text(text) if reply.outcome == Outcome.REQUEST else None
+    # Only a kind read from the words is set: an empty value would be validated as an answer.
+    known = [SlotSet("request_kind", kind)] if kind else []
     return [
         SlotSet("handoff_offered", False),
         SlotSet("request_form_id", uuid.uuid4().hex),
-        SlotSet("request_kind", kind_from_text(text) if reply.outcome == Outcome.REQUEST else None),
+        *known,
         FollowupAction("request_form"),
     ]

@@ -194,6 +194,8 @@ class ValidateRequestForm(FormValidationAction):
     def validate_request_kind(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if value is None:  # not answered yet
+            return {"request_kind": None}
         if (stop := self._screen(value, dispatcher, "request_kind")) is not None:
             return stop
         kind = kind_from_text(str(value))

@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 from privacybot.desk.models import Base
+from privacybot.line import models as _line_models  # noqa: F401 - registers its tables
 from privacybot.settings import get_settings
 
 config = context.config

@@ -68,16 +68,7 @@ class PolicyAssistant:
         self.emergency = EmergencyDetector(language)
         self.question_form = QuestionForm()
         self.thresholds = TriageThresholds()
-        clinic = self.settings.clinic
-        self.catalog = MessageCatalog(
-            language,
-            {
-                "clinic_name": clinic.name,
-                "contact_email": str(clinic.contact_email),
-                "postal_address": clinic.postal_address,
-                "emergency_number": clinic.emergency_number,
-            },
-        )
+        self.catalog = MessageCatalog.for_clinic(self.settings.clinic, language)
 
     @property
     def policy(self):

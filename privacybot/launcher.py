@@ -198,6 +198,8 @@ class Assistant:
         self.environment = {
             **child_environment(),
             "PRIVACYBOT_SERVICES__HOST": services.host,
+            # rasa-sdk has no interface option; its Sanic server reads the host from here.
+            "SANIC_HOST": services.host,
             "PRIVACYBOT_SERVICES__RASA_PORT": str(services.rasa_port),
             "PRIVACYBOT_SERVICES__ACTIONS_PORT": str(services.actions_port),
             "PRIVACYBOT_SERVICES__API_PORT": str(services.api_port),
@@ -223,15 +225,7 @@ class Assistant:
         started = time.monotonic()
         for service in self.services:
             say(f"starting {service.name} (log: {service.log_path.relative_to(PROJECT_ROOT)})")
-            log = open(service.log_path, "w")  # noqa: SIM115 - closed with the process
-            service.process = subprocess.Popen(
-                service.command,
-                cwd=PROJECT_ROOT,
-                env=self.environment,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+            self._spawn(service, log_mode="w")
         try:
             self._wait_until_ready(started)
         except BaseException:
@@ -241,6 +235,17 @@ class Assistant:
         say(
             f"assistant ready in {self.startup_seconds:.0f} s: "
             f"POST {self.rasa_url}/webhooks/rest/webhook"
+        )
+
+    def _spawn(self, service: Service, log_mode: str) -> None:
+        log = open(service.log_path, log_mode)  # noqa: SIM115 - closed with the process
+        service.process = subprocess.Popen(
+            service.command,
+            cwd=PROJECT_ROOT,
+            env=self.environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def _wait_until_ready(self, started: float) -> None:
@@ -284,6 +289,28 @@ class Assistant:
                 process.wait()
             service.process = None
 
+    def service(self, name: str) -> Service:
+        return next(s for s in self.services if s.name == name)
+
+    def kill(self, name: str) -> None:
+        """Kill one process at once (SIGKILL), as a crash would."""
+        service = self.service(name)
+        if service.process is not None and service.process.poll() is None:
+            os.killpg(service.process.pid, signal.SIGKILL)
+            service.process.wait()
+        service.process = None
+
+    def restart(self, name: str) -> None:
+        """Start one process again (after a crash) and wait until it answers."""
+        service = self.service(name)
+        self.kill(name)
+        self._spawn(service, log_mode="a")
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while not _answers(service.health_url):
+            if service.process.poll() is not None or time.monotonic() > deadline:
+                raise LaunchError(f"{service.name} did not start again:\n{_tail(service.log_path)}")
+            time.sleep(0.5)
+
     def pids(self) -> dict[str, int]:
         return {s.name: s.process.pid for s in self.services if s.process}
 
@@ -322,7 +349,10 @@ def _endpoints_for(actions_url: str) -> Path:
     """
     endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8"))
     endpoints.setdefault("action_endpoint", {})["url"] = f"{actions_url}/webhook"
-    path = RUN_DIR / "endpoints.yml"
+    # One file per action server port: two assistants started at once (a developer's and a
+    # test run's) must not read each other's.
+    port = actions_url.rsplit(":", 1)[-1]
+    path = RUN_DIR / f"endpoints-{port}.yml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
     return path

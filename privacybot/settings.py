@@ -105,6 +105,34 @@ class ApiSettings(BaseModel):
     # Web pages allowed to call the web chat from a browser (the clinic's site), e.g.
     # ["https://www.sakura-clinic.example"]; empty: same origin only.
     allowed_origins: list[str] = Field(default_factory=list)
+    # Requests a client address may make per minute (bursts up to rate_limit_burst), and
+    # messages per minute in one web-chat conversation; over either: 429 with Retry-After.
+    rate_limit_per_address_per_minute: int = Field(default=120, ge=1)
+    rate_limit_burst: int = Field(default=40, ge=1)
+    rate_limit_per_conversation_per_minute: int = Field(default=20, ge=1)
+    # Largest request body accepted (the LINE webhook allows 1 MB: LINE batches events).
+    max_body_bytes: int = Field(default=64_000, ge=1_000)
+
+
+class LineSettings(BaseModel):
+    """The clinic's LINE official account (Messaging API channel). Empty secret and token:
+    the LINE webhook is off and answers 404."""
+
+    channel_secret: str = Field(default="", repr=False)
+    channel_access_token: str = Field(default="", repr=False)
+    # Where the Messaging API lives; tests point it at a fake LINE API on loopback.
+    api_base_url: str = "https://api.line.me"
+    # Key of the keyed hash that names a LINE user's conversation (the raw user id is never
+    # stored); empty: derived from the channel secret.
+    user_key: str = Field(default="", repr=False)
+    # How long a reply token is tried (LINE accepts it for a short time only), and the retry
+    # back-off while it is.
+    reply_window_seconds: float = 50.0
+    retry_base_seconds: float = 1.0
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.channel_secret and self.channel_access_token)
 
 
 class Settings(BaseSettings):
@@ -117,6 +145,7 @@ class Settings(BaseSettings):
     mail: MailSettings = MailSettings()
     staff: StaffSettings = StaffSettings()
     api: ApiSettings = ApiSettings()
+    line: LineSettings = LineSettings()
 
     @classmethod
     def settings_customise_sources(

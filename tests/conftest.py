@@ -24,9 +24,18 @@ os.environ.setdefault("PRIVACYBOT_MAIL__RETRY_BASE_SECONDS", "0.5")
 os.environ.setdefault("PRIVACYBOT_MAIL__RETRY_MAX_SECONDS", "1")
 os.environ.setdefault("PRIVACYBOT_MAIL__POLL_SECONDS", "0.2")
 os.environ.setdefault("PRIVACYBOT_API__INTERNAL_TOKEN", "e2e-internal-token")
+# Every e2e client comes from 127.0.0.1: the limits are tested in test_security.py instead.
+os.environ.setdefault("PRIVACYBOT_API__RATE_LIMIT_PER_ADDRESS_PER_MINUTE", "100000")
+os.environ.setdefault("PRIVACYBOT_API__RATE_LIMIT_BURST", "10000")
 os.environ.setdefault(
     "PRIVACYBOT_STAFF__USERS", json.dumps({STAFF_USER[0]: hash_password(STAFF_USER[1])})
 )
+# LINE: the e2e service replies through the fake LINE API (see fake_line_api).
+E2E_LINE_API_PORT = 15090
+os.environ.setdefault("PRIVACYBOT_LINE__CHANNEL_SECRET", "e2e-line-channel-secret")
+os.environ.setdefault("PRIVACYBOT_LINE__CHANNEL_ACCESS_TOKEN", "e2e-line-access-token")
+os.environ.setdefault("PRIVACYBOT_LINE__API_BASE_URL", f"http://127.0.0.1:{E2E_LINE_API_PORT}")
+os.environ.setdefault("PRIVACYBOT_LINE__RETRY_BASE_SECONDS", "0.2")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
@@ -99,6 +108,43 @@ def rest(rasa_url):
     client = RestClient(rasa_url)
     yield client
     client.close()
+
+
+# ---- pages in a real browser: headless Chromium from Debian's packages (scripts/test-deps.sh),
+# driven by Playwright ----
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots():
+    """The folder browser tests save their screenshots in (var/screenshots)."""
+    from privacybot.settings import PROJECT_ROOT
+
+    folder = PROJECT_ROOT / "var" / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 # ---- request desk: a real SMTP server and real databases on loopback ----
@@ -247,3 +293,111 @@ def database_url(request, tmp_path):
         )
     upgrade_database(url)
     return url
+
+
+# ---- LINE: a fake Messaging API that records replies, and a stand-in assistant ----
+
+
+class RecordingServer:
+    """A small HTTP server on loopback that records each POST (path, headers, JSON body) and
+    answers with `respond(path, body) -> (status, json)`; `fail_next` makes the next few
+    requests fail with a status, as a service having trouble."""
+
+    def __init__(self, respond, port: int | None = None) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        server = self
+        self.requests: list[dict] = []
+        self.failures: list[int] = []
+        self.respond = respond
+        self._lock = threading.Lock()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server API
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                with server._lock:
+                    server.requests.append(
+                        {"path": self.path, "headers": dict(self.headers), "body": body}
+                    )
+                    status = server.failures.pop(0) if server.failures else None
+                status, answer = (
+                    (status, {"message": "failing"}) if status else respond(self.path, body)
+                )
+                data = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port or free_port()), Handler)
+        self.port = self.httpd.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def fail_next(self, count: int, status: int = 500) -> None:
+        with self._lock:
+            self.failures.extend([status] * count)
+
+    def received(self, path: str) -> list[dict]:
+        with self._lock:
+            return [r for r in self.requests if r["path"] == path]
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+LINE_REPLY_PATH = "/v2/bot/message/reply"
+
+
+def _line_api_answer(path, body):
+    """What LINE answers to a reply: the id of each message sent."""
+    if path != LINE_REPLY_PATH:
+        return 404, {"message": "Not found"}
+    sent = [{"id": str(uuid.uuid4().int)[:18]} for _ in body.get("messages", [])]
+    return 200, {"sentMessages": sent}
+
+
+@pytest.fixture(scope="session")
+def fake_line_api():
+    """The fake LINE Messaging API the e2e service replies to."""
+    server = RecordingServer(_line_api_answer, port=E2E_LINE_API_PORT)
+    yield server
+    server.close()
+
+
+@pytest.fixture()
+def line_api():
+    """A fake LINE Messaging API of one's own, for a service created in the test."""
+    server = RecordingServer(_line_api_answer)
+    yield server
+    server.close()
+
+
+@pytest.fixture()
+def canned_assistant():
+    """A stand-in for Rasa's REST channel that answers every message with `server.replies`
+    and records who asked what: for channel behaviour the real policy cannot produce
+    (a 9,000-character answer)."""
+    holder: dict = {"replies": [{"text": "ok"}]}
+    server = RecordingServer(lambda path, body: (200, holder["replies"]))
+    server.holder = holder
+    yield server
+    server.close()
+
+
+@pytest.fixture()
+def sign_line():
+    """sign_line(body_bytes, secret) -> the X-Line-Signature LINE would send."""
+    import base64
+    import hashlib
+    import hmac
+
+    def sign(body: bytes, secret: str) -> str:
+        return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+    return sign

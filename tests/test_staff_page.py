@@ -1,5 +1,4 @@
-"""The staff desk page in a real browser: headless Chromium from Debian's packages, driven
-by Playwright (scripts/test-deps.sh installs Chromium)."""
+"""The staff desk page in a real browser (the `browser` fixture: headless Chromium)."""
 
 from __future__ import annotations
 
@@ -8,32 +7,6 @@ import uuid
 
 import httpx
 import pytest
-
-from privacybot.settings import PROJECT_ROOT
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-SCREENSHOTS = PROJECT_ROOT / "var" / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 def submit_request(api_url: str, name: str) -> str:
@@ -54,7 +27,7 @@ def submit_request(api_url: str, name: str) -> str:
 
 
 def test_staff_page_lists_a_new_request_and_shows_a_status_change_in_its_audit_trail(
-    rasa_url, settings, browser, staff_user
+    rasa_url, settings, browser, staff_user, screenshots
 ):
     api_url = settings.services.api_url
     name = "<img src=x onerror=alert(1)> Hanako"
@@ -78,8 +51,7 @@ def test_staff_page_lists_a_new_request_and_shows_a_status_change_in_its_audit_t
     trail = page.locator("#audit").inner_text()
     assert f"{staff_user[0]} · received → in_progress" in trail
     row.locator("td", has_text="in_progress").wait_for(timeout=10_000)  # the list refreshed
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "staff-desk.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "staff-desk.png"), full_page=True)
     assert dialogs == []
     context.close()
 

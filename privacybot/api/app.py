@@ -17,14 +17,32 @@ from email.utils import parseaddr
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from privacybot.api.routes import chat, desk, intake, pages
+from privacybot.api.assistant_client import AssistantClient
+from privacybot.api.routes import chat, desk, intake, line, pages, widget
+from privacybot.api.security import BodyLimit, RateLimits, SecurityHeaders
 from privacybot.desk.database import make_engine, make_session_factory
 from privacybot.desk.mail import Outbox
 from privacybot.desk.migrate import upgrade_database
 from privacybot.desk.service import RequestDesk
+from privacybot.line.inbox import LineInbox
+from privacybot.line.responder import LineResponder
 from privacybot.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
+
+
+async def _run_line_responder(app: FastAPI) -> None:
+    """Answer LINE events as they arrive, and retry due ones every second."""
+    responder: LineResponder = app.state.line_responder
+    wakeup: asyncio.Event = app.state.line_wakeup
+    while True:
+        try:
+            await responder.answer_due()
+        except Exception:  # the database may be down: keep the responder alive and retry
+            logger.exception("LINE responder round failed")
+        wakeup.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wakeup.wait(), timeout=1.0)
 
 
 async def _run_outbox(app: FastAPI) -> None:
@@ -61,13 +79,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if settings.api.internal_token
             else secrets.token_hex(32)
         )
-        sender = asyncio.create_task(_run_outbox(app))
+        app.state.assistant = AssistantClient(settings.services.rasa_url)
+        app.state.line_inbox = LineInbox(sessions)
+        app.state.line_wakeup = asyncio.Event()
+        workers = [asyncio.create_task(_run_outbox(app))]
+        if settings.line.enabled:
+            app.state.line_responder = LineResponder(
+                app.state.line_inbox, app.state.assistant, settings
+            )
+            workers.append(asyncio.create_task(_run_line_responder(app)))
         try:
             yield
         finally:
-            sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sender
+            for worker in workers:
+                worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker
+            if settings.line.enabled:
+                await app.state.line_responder.close()
+            await app.state.assistant.close()
             engine.dispose()
 
     app = FastAPI(
@@ -76,6 +106,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "personal-information requests.",
         version="0.1.0",
         lifespan=lifespan,
+        # No Swagger UI page: it loads its script from a CDN. The schema is at /openapi.json.
+        docs_url=None,
+        redoc_url=None,
+    )
+    # The last added runs first: security headers on every response, CORS headers also on a
+    # refusal (so the widget can read it), then the limits, before any work.
+    app.add_middleware(RateLimits, settings=settings.api)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.api.max_body_bytes,
+        overrides={"/line/webhook": line.MAX_BODY_BYTES},
     )
     if settings.api.allowed_origins:
         app.add_middleware(
@@ -83,11 +124,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_origins=settings.api.allowed_origins,
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type"],
+            allow_credentials=False,
         )
+    app.add_middleware(SecurityHeaders)
     app.include_router(chat.router)
+    app.include_router(line.router)
     app.include_router(intake.router)
     app.include_router(desk.router)
     app.include_router(pages.router)
+    app.include_router(widget.router)
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:

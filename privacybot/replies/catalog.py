@@ -6,6 +6,8 @@ from pathlib import Path
 
 import yaml
 
+from privacybot.settings import ClinicProfile
+
 MESSAGES_DIR = Path(__file__).with_name("messages")
 
 
@@ -17,6 +19,19 @@ class MessageCatalog:
         self.values = values
         self.messages: dict[str, str] = yaml.safe_load(
             (directory / f"{language}.yml").read_text(encoding="utf-8")
+        )
+
+    @classmethod
+    def for_clinic(cls, clinic: ClinicProfile, language: str) -> MessageCatalog:
+        """The catalogue of one language, with the clinic profile's placeholders filled."""
+        return cls(
+            language,
+            {
+                "clinic_name": clinic.name,
+                "contact_email": str(clinic.contact_email),
+                "postal_address": clinic.postal_address,
+                "emergency_number": clinic.emergency_number,
+            },
         )
 
     def say(self, key: str, **extra: object) -> str:

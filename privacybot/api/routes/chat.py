@@ -7,10 +7,10 @@ import hashlib
 import hmac
 import secrets
 
-import httpx
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
+from privacybot.api.assistant_client import AssistantUnavailable
 from privacybot.api.deps import get_settings_dep
 from privacybot.settings import Settings
 
@@ -81,20 +81,11 @@ async def send_message(
     if not is_issued(request.app.state.chat_secret, conversation_id):
         raise HTTPException(status_code=404, detail="unknown conversation; start a new one")
     try:
-        async with httpx.AsyncClient(timeout=30) as client:
-            response = await client.post(
-                f"{settings.services.rasa_url}/webhooks/rest/webhook",
-                json={"sender": conversation_id, "message": message.text},
-            )
-        response.raise_for_status()
-    except httpx.HTTPError:
+        replies = await request.app.state.assistant.turn(conversation_id, message.text)
+    except AssistantUnavailable:
         raise HTTPException(
             status_code=503,
             detail="The assistant is temporarily unavailable. Please try again in a moment, "
             f"or write to {settings.clinic.contact_email}.",
         ) from None
-    replies = [
-        ChatReply(text=m.get("text"), buttons=m.get("buttons") or [], custom=m.get("custom") or {})
-        for m in response.json()
-    ]
-    return ChatTurn(conversation_id=conversation_id, replies=replies)
+    return ChatTurn(conversation_id=conversation_id, replies=[ChatReply(**r) for r in replies])

@@ -1,0 +1,106 @@
+"""Answers the LINE inbox: asks the assistant, then replies with the event's reply token.
+
+The assistant is asked once per event; its reply is stored before sending, so a retry after
+LINE's API failed resends the same reply instead of sending the patient's message to the
+assistant twice. LINE accepts a reply token for a short time only: a 5xx or a network error
+is retried with back-off within settings.line.reply_window_seconds, then the event is given up
+and recorded for staff. A 4xx (an expired or used token, a malformed message) is not retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import timedelta
+
+import aiohttp
+from linebot.v3.messaging import (
+    ApiException,
+    AsyncApiClient,
+    AsyncMessagingApi,
+    Configuration,
+    ReplyMessageRequest,
+    TextMessage,
+)
+
+from privacybot.api.assistant_client import AssistantClient, AssistantUnavailable
+from privacybot.desk.models import utcnow
+from privacybot.line.events import CONVERSE
+from privacybot.line.inbox import LineInbox
+from privacybot.line.messages import line_messages
+from privacybot.line.models import LineEvent
+from privacybot.replies.catalog import MessageCatalog
+from privacybot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+class LineResponder:
+    def __init__(self, inbox: LineInbox, assistant: AssistantClient, settings: Settings) -> None:
+        self.inbox = inbox
+        self.assistant = assistant
+        self.settings = settings.line
+        self.catalog = MessageCatalog.for_clinic(settings.clinic, settings.clinic.languages[0])
+        self.api_client = AsyncApiClient(
+            Configuration(
+                host=self.settings.api_base_url.rstrip("/"),
+                access_token=self.settings.channel_access_token,
+            )
+        )
+        self.api = AsyncMessagingApi(self.api_client)
+
+    async def answer_due(self) -> int:
+        """Work through every due event once, oldest first; returns how many were replied."""
+        replied = 0
+        for event_id in await asyncio.to_thread(self.inbox.claim_due):
+            event = await asyncio.to_thread(self.inbox.get, event_id)
+            if event is not None and event.status == "pending":
+                replied += await self._answer(event)
+        return replied
+
+    async def _answer(self, event: LineEvent) -> bool:
+        reply_json = event.reply_json
+        if reply_json is None:
+            messages = await self._compose(event)
+            reply_json = json.dumps([m.to_dict() for m in messages], ensure_ascii=False)
+            await asyncio.to_thread(self.inbox.save_reply, event.id, reply_json)
+        messages = [TextMessage.from_dict(m) for m in json.loads(reply_json)]
+        try:
+            await self.api.reply_message(
+                ReplyMessageRequest(reply_token=event.reply_token, messages=messages)
+            )
+        except ApiException as error:
+            return await self._failed(event, f"LINE API {error.status}", retry=error.status >= 500)
+        except (aiohttp.ClientError, OSError, TimeoutError) as error:
+            return await self._failed(event, f"LINE API unreachable: {type(error).__name__}")
+        except Exception as error:  # e.g. an answer the SDK cannot read: don't send twice
+            logger.exception("unexpected error replying on LINE")
+            return await self._failed(event, f"unexpected: {type(error).__name__}", retry=False)
+        await asyncio.to_thread(self.inbox.mark_replied, event.id)
+        return True
+
+    async def _compose(self, event: LineEvent) -> list[TextMessage]:
+        if event.action == CONVERSE:
+            try:
+                replies = await self.assistant.turn(event.conversation, event.text or "")
+            except AssistantUnavailable:
+                replies = [{"text": self.catalog.say("assistant_unavailable")}]
+        else:
+            replies = [{"text": self.catalog.say(event.notice)}]
+        return line_messages(replies, self.catalog.say("line_continued"))
+
+    async def _failed(self, event: LineEvent, error: str, retry: bool = True) -> bool:
+        attempts = event.attempts + 1
+        delay = timedelta(seconds=self.settings.retry_base_seconds * 2 ** (attempts - 1))
+        deadline = event.received_at + timedelta(seconds=self.settings.reply_window_seconds)
+        if retry and utcnow() + delay < deadline:
+            logger.warning("LINE reply failed (%s), attempt %d; retrying", error, attempts)
+            await asyncio.to_thread(self.inbox.retry_later, event.id, error, utcnow() + delay)
+        else:
+            logger.error("LINE reply given up after %d attempts (%s)", attempts, error)
+            await asyncio.to_thread(self.inbox.give_up, event.id, error)
+        return False
+
+    async def close(self) -> None:
+        await self.api_client.close()
