@@ -48,4 +48,4 @@ shell: setup
 	@$(PRIVACYBOT) rasa-shell
 
 actions: setup
-	@SANIC_HOST=127.0.0.1 .venv/bin/python -m rasa_sdk --actions actions --port 5055
+	@.venv/bin/python -m privacybot.action_server --port 5055

@@ -7,6 +7,8 @@ rules as the service's intake) and the intake client (storing the request).
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -29,6 +31,15 @@ from privacybot.handoff.form import (
 from privacybot.handoff.intake_client import IntakeRejected, IntakeUnavailable
 
 NO_PHONE = "-"
+# What the conversation holds instead of the requester's details: the details themselves are
+# kept in the service's request draft (privacybot.desk.drafts), never in Rasa's tracker store.
+PLACEHOLDERS = {
+    "requester_name": "[NAME]",
+    "contact_email": "[EMAIL]",
+    "phone": "[PHONE]",
+    "relationship": "[RELATIONSHIP]",
+    "request_description": "[DESCRIPTION]",
+}
 PROMPTS = {
     "request_kind": "ask_request_kind",
     "requester_name": "ask_requester_name",
@@ -121,30 +132,58 @@ class AskRequestConfirmed(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        try:
+            fields = request_fields(tracker)
+        except IntakeUnavailable:
+            say(dispatcher, CATALOG.say("draft_unavailable"), request_status="failed")
+            return [SlotSet("request_cancelled", True), SlotSet("requested_slot", None)]
+        # personal: the read-back quotes the requester's details, so the tracker store keeps
+        # a placeholder instead of this message (bot/tracker_store.py).
         say(
             dispatcher,
-            summary(tracker) + "\n" + CATALOG.say("ask_request_confirmed"),
+            summary(fields) + "\n" + CATALOG.say("ask_request_confirmed"),
             buttons_for("request_confirmed"),
             form_slot="request_confirmed",
+            personal=True,
         )
         return []
 
 
-def summary(tracker: Tracker) -> str:
+def draft_key(tracker: Tracker) -> str:
+    """The request draft of this conversation's current form (a hash: no sender id stored)."""
+    form = f"{tracker.sender_id}:{tracker.get_slot('request_form_id')}"
+    return hashlib.sha256(form.encode()).hexdigest()[:40]
+
+
+def request_fields(tracker: Tracker) -> dict[str, Any]:
+    """The request as the intake takes it: the draft's details and the form's choices."""
+    draft = INTAKE.draft(draft_key(tracker))
     slot = tracker.get_slot
-    if slot("on_behalf_of") == "other":
-        on_behalf = CATALOG.say("summary_on_behalf_other", relationship=slot("relationship"))
+    phone = draft.get("phone") if slot("phone") not in (None, NO_PHONE) else None
+    return {
+        "kind": slot("request_kind"),
+        "requester_name": draft.get("requester_name"),
+        "contact_email": draft.get("contact_email"),
+        "phone": phone,
+        "on_behalf_of": slot("on_behalf_of") or "self",
+        "relationship": draft.get("relationship") if slot("on_behalf_of") == "other" else None,
+        "description": draft.get("request_description"),
+    }
+
+
+def summary(fields: dict[str, Any]) -> str:
+    if fields["on_behalf_of"] == "other":
+        on_behalf = CATALOG.say("summary_on_behalf_other", relationship=fields["relationship"])
     else:
         on_behalf = CATALOG.say("summary_on_behalf_self")
-    phone = slot("phone") if slot("phone") not in (None, NO_PHONE) else "-"
     lines = [
         CATALOG.say("summary_intro"),
-        f"• {CATALOG.say('summary_kind')}: {KIND_TITLES.get(slot('request_kind'), '-')}",
-        f"• {CATALOG.say('summary_name')}: {slot('requester_name')}",
-        f"• {CATALOG.say('summary_email')}: {slot('contact_email')}",
-        f"• {CATALOG.say('summary_phone')}: {phone}",
+        f"• {CATALOG.say('summary_kind')}: {KIND_TITLES.get(fields['kind'], '-')}",
+        f"• {CATALOG.say('summary_name')}: {fields['requester_name']}",
+        f"• {CATALOG.say('summary_email')}: {fields['contact_email']}",
+        f"• {CATALOG.say('summary_phone')}: {fields['phone'] or '-'}",
         f"• {CATALOG.say('summary_on_behalf')}: {on_behalf}",
-        f"• {CATALOG.say('summary_description')}: {slot('request_description')}",
+        f"• {CATALOG.say('summary_description')}: {fields['description']}",
     ]
     return "\n".join(lines)
 
@@ -187,6 +226,17 @@ class ValidateRequestForm(FormValidationAction):
             return {slot: None}
         return None
 
+    def _keep(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, value: str
+    ) -> dict[str, Any]:
+        """Keep a checked answer in the request draft; the conversation gets a placeholder."""
+        try:
+            INTAKE.keep_draft(draft_key(tracker), {slot: value})
+        except IntakeUnavailable:
+            say(dispatcher, CATALOG.say("draft_unavailable"), request_status="failed")
+            return stop_form(request_cancelled=True)
+        return {slot: PLACEHOLDERS[slot]}
+
     def _invalid(self, dispatcher: CollectingDispatcher, slot: str, reason: str) -> dict:
         say(dispatcher, CATALOG.say("invalid_answer", reason=reason), form_slot=slot)
         return {slot: None}
@@ -209,9 +259,10 @@ class ValidateRequestForm(FormValidationAction):
         if (stop := self._screen(value, dispatcher, "requester_name")) is not None:
             return stop
         try:
-            return {"requester_name": intake.clean_name(str(value))}
+            name = intake.clean_name(str(value))
         except intake.FieldError as error:
             return self._invalid(dispatcher, "requester_name", error.reason)
+        return self._keep(dispatcher, tracker, "requester_name", name)
 
     def validate_contact_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -219,9 +270,10 @@ class ValidateRequestForm(FormValidationAction):
         if (stop := self._screen(value, dispatcher, "contact_email")) is not None:
             return stop
         try:
-            return {"contact_email": intake.clean_email(str(value))}
+            email = intake.clean_email(str(value))
         except intake.FieldError as error:
             return self._invalid(dispatcher, "contact_email", error.reason)
+        return self._keep(dispatcher, tracker, "contact_email", email)
 
     def validate_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -231,9 +283,12 @@ class ValidateRequestForm(FormValidationAction):
         if is_skip(str(value)):
             return {"phone": NO_PHONE}
         try:
-            return {"phone": intake.clean_phone(str(value)) or NO_PHONE}
+            phone = intake.clean_phone(str(value))
         except intake.FieldError as error:
             return self._invalid(dispatcher, "phone", error.reason)
+        if not phone:
+            return {"phone": NO_PHONE}
+        return self._keep(dispatcher, tracker, "phone", phone)
 
     def validate_on_behalf_of(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -251,9 +306,10 @@ class ValidateRequestForm(FormValidationAction):
         if (stop := self._screen(value, dispatcher, "relationship")) is not None:
             return stop
         try:
-            return {"relationship": intake.clean_relationship(str(value), "other")}
+            relationship = intake.clean_relationship(str(value), "other")
         except intake.FieldError as error:
             return self._invalid(dispatcher, "relationship", error.reason)
+        return self._keep(dispatcher, tracker, "relationship", relationship)
 
     def validate_request_description(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -261,9 +317,10 @@ class ValidateRequestForm(FormValidationAction):
         if (stop := self._screen(value, dispatcher, "request_description")) is not None:
             return stop
         try:
-            return {"request_description": intake.clean_description(str(value))}
+            description = intake.clean_description(str(value))
         except intake.FieldError as error:
             return self._invalid(dispatcher, "request_description", error.reason)
+        return self._keep(dispatcher, tracker, "request_description", description)
 
     def validate_request_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -306,21 +363,14 @@ class ActionFinishRequest(Action):
         slot = tracker.get_slot
         cleared = [SlotSet(name, None) for name in SLOTS_TO_CLEAR]
         if slot("request_cancelled") or slot("request_confirmed") is not True:
+            with contextlib.suppress(IntakeUnavailable):  # abandoned drafts are purged anyway
+                INTAKE.discard_draft(draft_key(tracker))
             say(dispatcher, CATALOG.say("cancelled"), request_status="cancelled")
             return cleared
-        fields = {
-            "kind": slot("request_kind"),
-            "requester_name": slot("requester_name"),
-            "contact_email": slot("contact_email"),
-            "phone": None if slot("phone") in (None, NO_PHONE) else slot("phone"),
-            "on_behalf_of": slot("on_behalf_of") or "self",
-            "relationship": slot("relationship"),
-            "description": slot("request_description"),
-        }
         key = f"{tracker.sender_id}:{slot('request_form_id')}"
         channel = (tracker.get_latest_input_channel() or "chat")[:20]
         try:
-            reference = INTAKE.submit(fields, key, channel)
+            reference = INTAKE.submit(request_fields(tracker), key, channel)
         except (IntakeUnavailable, IntakeRejected):
             # Nothing was stored: keep the answers so that "yes" can try again.
             say(
@@ -330,6 +380,8 @@ class ActionFinishRequest(Action):
                 request_status="failed",
             )
             return [SlotSet("request_confirmed", None), FollowupAction("request_form")]
+        with contextlib.suppress(IntakeUnavailable):  # stored; a left-over draft is purged
+            INTAKE.discard_draft(draft_key(tracker))
         text = CATALOG.say("submitted", reference=reference)
         say(dispatcher, text, reference=reference, request_status="submitted")
         return [*cleared, SlotSet("last_reference", reference)]

@@ -106,7 +106,10 @@ class PolicyAssistant:
                 "emergency",
                 max(emergency_probability, intents.get("emergency", 0.0)),
             )
-        # 2. A request to act on their data (asking how to make one is a policy question).
+        # 2. "Forget this conversation": the chat itself, deleted by the channel after this turn.
+        if intent == "forget_conversation":
+            return self._reply(Outcome.FORGET, self.catalog.say("forget"), intent, confidence)
+        # 3. A request to act on their data (asking how to make one is a policy question).
         if intent == "make_request" and self.question_form.asks_how_to(text):
             intent = "ask_policy"
         if intent == "make_request":
@@ -114,7 +117,7 @@ class PolicyAssistant:
                 Outcome.REQUEST, self.catalog.say("request"), intent, confidence, sections=[7]
             )
         ranking = self.ranker.rank_vector(text, corrected, vector)
-        # 3-4. Small talk and other topics, unless it is clearly a policy question after all.
+        # 4-5. Small talk and other topics, unless it is clearly a policy question after all.
         if intent in SMALLTALK_INTENTS or intent == "out_of_scope":
             if (
                 ranking.covered
@@ -135,7 +138,7 @@ class PolicyAssistant:
             return self._reply(
                 Outcome.REQUEST, self.catalog.say("status_ask_reference"), intent, confidence
             )
-        # 5. A policy question: quote the section, or say honestly that the policy is silent.
+        # 6. A policy question: quote the section, or say honestly that the policy is silent.
         if not ranking.covered:
             return self._reply(
                 Outcome.NOT_COVERED,
@@ -221,6 +224,9 @@ class PolicyAssistant:
 # ("cancel my appointment tomorrow at 3") means something else.
 DIALOGUE_ACTS = {"affirm", "deny", "cancel"}
 DIALOGUE_ACT_MAX_WORDS = 4
+CHAT_WORDS = re.compile(
+    r"\b(conversation|chat|chats|messages?|history|transcript|thread|log|typed|said)\b", re.I
+)
 STATUS_WORDS = re.compile(r"\b(status|progress|update on|track|handled|processed|done)\b", re.I)
 
 
@@ -232,6 +238,8 @@ def _plausible_intent(intents: dict[str, float], text: str) -> str:
         excluded |= DIALOGUE_ACTS
     if not (find_reference(text) or STATUS_WORDS.search(text)):
         excluded.add("ask_request_status")
+    if not CHAT_WORDS.search(text):
+        excluded.add("forget_conversation")
     candidates = {i: p for i, p in intents.items() if i not in excluded} or intents
     return max(candidates, key=candidates.get)
 

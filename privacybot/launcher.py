@@ -7,6 +7,7 @@ and `privacybot bench` when nothing answers at the configured URL.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import secrets
 import signal
@@ -19,8 +20,9 @@ from pathlib import Path
 
 import httpx
 import yaml
+from sqlalchemy.engine import make_url
 
-from privacybot.settings import PROJECT_ROOT, Settings
+from privacybot.settings import PROJECT_ROOT, TRACKER_STORE_PASSWORD_VARIABLE, Settings
 
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
 APP_PYTHON = PROJECT_ROOT / ".venv" / "bin" / "python"
@@ -140,7 +142,7 @@ class Assistant:
 
     def __init__(self, settings: Settings) -> None:
         services = settings.services
-        self.endpoints_file = _endpoints_for(services.actions_url)
+        self.endpoints_file = _endpoints_for(services.actions_url, settings)
         self.rasa_url = services.rasa_url
         self.services = [
             Service(
@@ -148,9 +150,9 @@ class Assistant:
                 [
                     str(APP_PYTHON),
                     "-m",
-                    "rasa_sdk",
-                    "--actions",
-                    "actions",
+                    "privacybot.action_server",
+                    "--host",
+                    services.host,
                     "--port",
                     str(services.actions_port),
                 ],
@@ -172,23 +174,14 @@ class Assistant:
                 ],
                 f"{services.api_url}/health",
             ),
-            Service(
-                "rasa",
-                [
-                    str(RASA_BIN),
-                    "run",
-                    "--model",
-                    str(MODEL_FILE),
-                    "--credentials",
-                    "bot/credentials.yml",
-                    "--endpoints",
-                    str(self.endpoints_file),
-                    "--interface",
-                    services.host,
-                    "--port",
-                    str(services.rasa_port),
-                ],
-                f"{services.rasa_url}/webhooks/rest/",
+            *(
+                self._rasa(name, url, port, services.host)
+                for name, url, port in zip(
+                    ["rasa"] + [f"rasa-{p}" for p in services.extra_rasa_ports],
+                    services.rasa_urls,
+                    [services.rasa_port, *services.extra_rasa_ports],
+                    strict=True,
+                )
             ),
         ]
         self.startup_seconds = 0.0
@@ -198,13 +191,36 @@ class Assistant:
         self.environment = {
             **child_environment(),
             "PRIVACYBOT_SERVICES__HOST": services.host,
-            # rasa-sdk has no interface option; its Sanic server reads the host from here.
-            "SANIC_HOST": services.host,
             "PRIVACYBOT_SERVICES__RASA_PORT": str(services.rasa_port),
             "PRIVACYBOT_SERVICES__ACTIONS_PORT": str(services.actions_port),
             "PRIVACYBOT_SERVICES__API_PORT": str(services.api_port),
+            "PRIVACYBOT_SERVICES__EXTRA_RASA_PORTS": json.dumps(services.extra_rasa_ports),
+            "PRIVACYBOT_CONVERSATIONS__TRACKER_STORE_URL": settings.conversations.resolved_url(),
             "PRIVACYBOT_API__INTERNAL_TOKEN": token,
         }
+        tracker_store_url = make_url(settings.conversations.resolved_url())
+        if tracker_store_url.password:
+            self.environment[TRACKER_STORE_PASSWORD_VARIABLE] = tracker_store_url.password
+
+    def _rasa(self, name: str, url: str, port: int, host: str) -> Service:
+        return Service(
+            name,
+            [
+                str(RASA_BIN),
+                "run",
+                "--model",
+                str(MODEL_FILE),
+                "--credentials",
+                "bot/credentials.yml",
+                "--endpoints",
+                str(self.endpoints_file),
+                "--interface",
+                host,
+                "--port",
+                str(port),
+            ],
+            f"{url}/webhooks/rest/",
+        )
 
     def __enter__(self) -> Assistant:
         self.start()
@@ -341,7 +357,7 @@ def _tail(path: Path, lines: int = 15) -> str:
         return "(no log)"
 
 
-def _endpoints_for(actions_url: str) -> Path:
+def _endpoints_for(actions_url: str, settings: Settings) -> Path:
     """endpoints.yml with the action server URL taken from the settings.
 
     endpoints.yml keeps Rasa's conventional port for staff who run `rasa` by hand; the
@@ -349,6 +365,9 @@ def _endpoints_for(actions_url: str) -> Path:
     """
     endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8"))
     endpoints.setdefault("action_endpoint", {})["url"] = f"{actions_url}/webhook"
+    endpoints["tracker_store"] = settings.conversations.rasa_tracker_store()
+    if lock_store := settings.conversations.rasa_lock_store():
+        endpoints["lock_store"] = lock_store
     # One file per action server port: two assistants started at once (a developer's and a
     # test run's) must not read each other's.
     port = actions_url.rsplit(":", 1)[-1]

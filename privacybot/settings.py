@@ -52,10 +52,18 @@ class ServiceSettings(BaseModel):
     rasa_port: int = 5005
     actions_port: int = 5055
     api_port: int = 8000
+    # More Rasa instances on these ports, for load; they need a shared tracker store
+    # (PostgreSQL) and lock store (Redis): see conversations.
+    extra_rasa_ports: list[int] = Field(default_factory=list)
 
     @property
     def rasa_url(self) -> str:
         return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def rasa_urls(self) -> list[str]:
+        """Every Rasa instance; the service spreads messages over them."""
+        return [self.rasa_url] + [f"http://{self.host}:{p}" for p in self.extra_rasa_ports]
 
     @property
     def actions_url(self) -> str:
@@ -71,10 +79,71 @@ class DatabaseSettings(BaseModel):
     url: str = "sqlite:///var/privacybot.db"
 
     def resolved_url(self) -> str:
-        prefix = "sqlite:///"
-        if self.url.startswith(prefix) and not self.url.startswith(prefix + "/"):
-            return prefix + str(PROJECT_ROOT / self.url[len(prefix) :])
-        return self.url
+        return _absolute_sqlite(self.url)
+
+
+def _absolute_sqlite(url: str) -> str:
+    """A relative SQLite path is relative to the project folder, whoever reads it."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/"):
+        return prefix + str(PROJECT_ROOT / url[len(prefix) :])
+    return url
+
+
+TRACKER_STORE_PASSWORD_VARIABLE = "PRIVACYBOT_TRACKER_STORE_PASSWORD"
+
+
+class ConversationSettings(BaseModel):
+    """Where Rasa keeps conversations (redacted: bot/tracker_store.py), and for how long."""
+
+    # SQLite file by default; e.g. postgresql://user:password@host/dbname (several Rasa
+    # instances must share one).
+    tracker_store_url: str = "sqlite:///var/conversations.db"
+    # Conversations with no message for this many days are deleted by the purge job, which
+    # runs in the service every purge_interval_hours (and as `privacybot purge`).
+    retention_days: int = Field(default=30, ge=1)
+    purge_interval_hours: float = Field(default=1.0, gt=0)
+    # Unfinished request forms' answers (request drafts) are deleted after this many hours.
+    draft_retention_hours: float = Field(default=24.0, gt=0)
+    # With several Rasa instances: a Redis lock store (redis://host:port/db), so that the
+    # messages of one conversation are handled one at a time, in order. Empty: in memory.
+    lock_store_url: str = ""
+
+    def resolved_url(self) -> str:
+        return _absolute_sqlite(self.tracker_store_url)
+
+    def rasa_tracker_store(self) -> dict:
+        """The tracker_store section of Rasa's endpoints.yml for this database."""
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.resolved_url())
+        store = {
+            "type": "bot.tracker_store.RedactingSQLTrackerStore",
+            "dialect": url.get_backend_name(),
+            "db": url.database,
+        }
+        if url.host:  # Rasa passes an endpoint's `url` to the store as its host
+            store["url"] = url.host
+        for key in ("port", "username"):
+            if getattr(url, key):
+                store[key] = getattr(url, key)
+        if url.password:  # Rasa reads ${VARIABLES} from its environment: no secret in a file
+            store["password"] = "${" + TRACKER_STORE_PASSWORD_VARIABLE + "}"
+        return store
+
+    def rasa_lock_store(self) -> dict | None:
+        """The lock_store section of Rasa's endpoints.yml, or None for Rasa's default."""
+        if not self.lock_store_url:
+            return None
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.lock_store_url)
+        return {
+            "type": "redis",
+            "url": url.host or "127.0.0.1",
+            "port": url.port or 6379,
+            "db": int(url.database or 0),
+        }
 
 
 class MailSettings(BaseModel):
@@ -109,7 +178,7 @@ class ApiSettings(BaseModel):
     # messages per minute in one web-chat conversation; over either: 429 with Retry-After.
     rate_limit_per_address_per_minute: int = Field(default=120, ge=1)
     rate_limit_burst: int = Field(default=40, ge=1)
-    rate_limit_per_conversation_per_minute: int = Field(default=20, ge=1)
+    rate_limit_per_conversation_per_minute: int = Field(default=30, ge=1)
     # Largest request body accepted (the LINE webhook allows 1 MB: LINE batches events).
     max_body_bytes: int = Field(default=64_000, ge=1_000)
 
@@ -142,6 +211,7 @@ class Settings(BaseSettings):
     corpus: CorpusSettings = CorpusSettings()
     services: ServiceSettings = ServiceSettings()
     database: DatabaseSettings = DatabaseSettings()
+    conversations: ConversationSettings = ConversationSettings()
     mail: MailSettings = MailSettings()
     staff: StaffSettings = StaffSettings()
     api: ApiSettings = ApiSettings()

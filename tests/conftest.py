@@ -13,13 +13,16 @@ from privacybot.api.passwords import hash_password  # noqa: E402
 # The assistant the end-to-end tests start: its own ports, a scratch database, mail to the
 # test SMTP inbox (see clinic_inbox), and one staff user for the desk.
 E2E_DIR = tempfile.mkdtemp(prefix="privacybot-e2e-")
-E2E_SMTP_PORT = 15025
+# Every port can be moved by its environment variable, so two test runs can share a machine.
+E2E_SMTP_PORT = int(os.environ.setdefault("PRIVACYBOT_MAIL__SMTP_PORT", "15025"))
 STAFF_USER = ("desk.tester", "a long test password")
 os.environ.setdefault("PRIVACYBOT_SERVICES__RASA_PORT", "15005")
 os.environ.setdefault("PRIVACYBOT_SERVICES__ACTIONS_PORT", "15055")
 os.environ.setdefault("PRIVACYBOT_SERVICES__API_PORT", "15080")
 os.environ.setdefault("PRIVACYBOT_DATABASE__URL", f"sqlite:///{E2E_DIR}/desk.db")
-os.environ.setdefault("PRIVACYBOT_MAIL__SMTP_PORT", str(E2E_SMTP_PORT))
+os.environ.setdefault(
+    "PRIVACYBOT_CONVERSATIONS__TRACKER_STORE_URL", f"sqlite:///{E2E_DIR}/conversations.db"
+)
 os.environ.setdefault("PRIVACYBOT_MAIL__RETRY_BASE_SECONDS", "0.5")
 os.environ.setdefault("PRIVACYBOT_MAIL__RETRY_MAX_SECONDS", "1")
 os.environ.setdefault("PRIVACYBOT_MAIL__POLL_SECONDS", "0.2")
@@ -27,14 +30,15 @@ os.environ.setdefault("PRIVACYBOT_API__INTERNAL_TOKEN", "e2e-internal-token")
 # Every e2e client comes from 127.0.0.1: the limits are tested in test_security.py instead.
 os.environ.setdefault("PRIVACYBOT_API__RATE_LIMIT_PER_ADDRESS_PER_MINUTE", "100000")
 os.environ.setdefault("PRIVACYBOT_API__RATE_LIMIT_BURST", "10000")
+os.environ.setdefault("PRIVACYBOT_API__RATE_LIMIT_PER_CONVERSATION_PER_MINUTE", "100000")
 os.environ.setdefault(
     "PRIVACYBOT_STAFF__USERS", json.dumps({STAFF_USER[0]: hash_password(STAFF_USER[1])})
 )
 # LINE: the e2e service replies through the fake LINE API (see fake_line_api).
-E2E_LINE_API_PORT = 15090
 os.environ.setdefault("PRIVACYBOT_LINE__CHANNEL_SECRET", "e2e-line-channel-secret")
 os.environ.setdefault("PRIVACYBOT_LINE__CHANNEL_ACCESS_TOKEN", "e2e-line-access-token")
-os.environ.setdefault("PRIVACYBOT_LINE__API_BASE_URL", f"http://127.0.0.1:{E2E_LINE_API_PORT}")
+os.environ.setdefault("PRIVACYBOT_LINE__API_BASE_URL", "http://127.0.0.1:15090")
+E2E_LINE_API_PORT = int(os.environ["PRIVACYBOT_LINE__API_BASE_URL"].rsplit(":", 1)[1])
 os.environ.setdefault("PRIVACYBOT_LINE__RETRY_BASE_SECONDS", "0.2")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -93,12 +97,20 @@ def policy(assistant):
 
 
 @pytest.fixture(scope="session")
-def rasa_url():
-    """A running assistant (Rasa + action server) reached through its REST channel."""
-    from privacybot.cli.main import running_assistant
+def assistant_stack():
+    """The whole assistant (Rasa, action server, service) on the test ports, started for the
+    run: its processes can be killed and restarted (fault tests)."""
+    from privacybot.launcher import Assistant, ensure_trained
 
-    with running_assistant() as url:
-        yield url
+    ensure_trained()
+    with Assistant(get_settings()) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="session")
+def rasa_url(assistant_stack):
+    """A running assistant reached through Rasa's REST channel."""
+    return assistant_stack.rasa_url
 
 
 @pytest.fixture()
@@ -159,6 +171,12 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def unused_port():
+    """unused_port() -> a TCP port free on loopback right now."""
+    return free_port
 
 
 class SmtpInbox:

@@ -26,22 +26,35 @@ def tracker_with(slots: dict, text: str = "yes") -> Tracker:
 
 FILLED = {
     "request_kind": "deletion",
-    "requester_name": "山田 太郎",
-    "contact_email": "taro@example.com",
+    "requester_name": "[NAME]",
+    "contact_email": "[EMAIL]",
     "phone": "-",
     "on_behalf_of": "self",
     "relationship": None,
-    "request_description": "Delete everything.",
+    "request_description": "[DESCRIPTION]",
     "request_confirmed": True,
     "request_cancelled": None,
     "request_form_id": "f1",
 }
+# The requester's details live in the service's draft, not in the conversation.
+DRAFT = {
+    "requester_name": "山田 太郎",
+    "contact_email": "taro@example.com",
+    "request_description": "Delete everything.",
+}
 
 
-@pytest.fixture(scope="module")
-def form_actions():
+@pytest.fixture()
+def form_actions(monkeypatch):
+    """The actions, with the service's draft endpoints answering from DRAFT."""
     import actions.request_form as module
 
+    discarded = []
+    monkeypatch.setattr(module.INTAKE.__class__, "draft", lambda self, key: dict(DRAFT))
+    monkeypatch.setattr(
+        module.INTAKE.__class__, "discard_draft", lambda self, key: discarded.append(key)
+    )
+    module.discarded = discarded
     return module
 
 
@@ -50,11 +63,19 @@ def cleared(events) -> set[str]:
 
 
 def test_submitting_clears_the_requesters_details_from_the_conversation(form_actions, monkeypatch):
-    monkeypatch.setattr(
-        form_actions.INTAKE.__class__, "submit", lambda self, fields, key, channel: "PR-2026-000001"
-    )
+    submitted = []
+
+    def submit(self, fields, key, channel):
+        submitted.append(fields)
+        return "PR-2026-000001"
+
+    monkeypatch.setattr(form_actions.INTAKE.__class__, "submit", submit)
     dispatcher = CollectingDispatcher()
     events = form_actions.ActionFinishRequest().run(dispatcher, tracker_with(FILLED), {})
+    [fields] = submitted
+    assert fields["requester_name"] == "山田 太郎" and fields["contact_email"] == "taro@example.com"
+    assert fields["phone"] is None and fields["description"] == "Delete everything."
+    assert len(form_actions.discarded) == 1  # the draft is gone once the request is stored
     assert set(FORM_FIELDS) <= cleared(events)
     assert SlotSet("last_reference", "PR-2026-000001") in events
     assert "PR-2026-000001" in dispatcher.messages[0]["text"]
@@ -84,3 +105,35 @@ def test_when_the_service_is_down_the_answers_are_kept_for_a_retry(form_actions,
     assert cleared(events) == {"request_confirmed"}
     assert FollowupAction("request_form") in events
     assert "nothing was saved" in dispatcher.messages[0]["text"]
+
+
+def test_a_checked_answer_goes_to_the_draft_and_the_conversation_keeps_a_placeholder(
+    form_actions, monkeypatch
+):
+    kept = []
+    monkeypatch.setattr(
+        form_actions.INTAKE.__class__, "keep_draft", lambda self, key, fields: kept.append(fields)
+    )
+    validate = form_actions.ValidateRequestForm()
+    tracker = tracker_with({"request_form_id": "f1"}, text=" Taro@Example.com ")
+    slots = validate.validate_contact_email(
+        " Taro@Example.com ", CollectingDispatcher(), tracker, {}
+    )
+    assert slots == {"contact_email": "[EMAIL]"}
+    assert kept == [{"contact_email": "Taro@example.com"}]
+
+
+def test_when_the_draft_cannot_be_kept_the_form_stops_and_says_so(form_actions, monkeypatch):
+    from privacybot.handoff.intake_client import IntakeUnavailable
+
+    def down(self, key, fields):
+        raise IntakeUnavailable("connection refused")
+
+    monkeypatch.setattr(form_actions.INTAKE.__class__, "keep_draft", down)
+    dispatcher = CollectingDispatcher()
+    tracker = tracker_with({"request_form_id": "f1"}, text="Sato Hanako")
+    slots = form_actions.ValidateRequestForm().validate_requester_name(
+        "Sato Hanako", dispatcher, tracker, {}
+    )
+    assert slots["request_cancelled"] is True and slots["requested_slot"] is None
+    assert "nothing was kept" in dispatcher.messages[0]["text"]

@@ -20,12 +20,16 @@ from fastapi.middleware.cors import CORSMiddleware
 from privacybot.api.assistant_client import AssistantClient
 from privacybot.api.routes import chat, desk, intake, line, pages, widget
 from privacybot.api.security import BodyLimit, RateLimits, SecurityHeaders
+from privacybot.conversation_store import ConversationStore
 from privacybot.desk.database import make_engine, make_session_factory
+from privacybot.desk.drafts import RequestDrafts
 from privacybot.desk.mail import Outbox
 from privacybot.desk.migrate import upgrade_database
 from privacybot.desk.service import RequestDesk
 from privacybot.line.inbox import LineInbox
 from privacybot.line.responder import LineResponder
+from privacybot.privacy.redaction import install_log_redaction
+from privacybot.retention import purge
 from privacybot.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -43,6 +47,24 @@ async def _run_line_responder(app: FastAPI) -> None:
         wakeup.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wakeup.wait(), timeout=1.0)
+
+
+async def _run_purge(app: FastAPI) -> None:
+    """Retention: purge old conversations, LINE events and drafts, now and every interval."""
+    settings = app.state.settings.conversations
+    while True:
+        try:
+            purged = await asyncio.to_thread(
+                purge,
+                settings,
+                app.state.conversations,
+                app.state.line_inbox,
+                app.state.drafts,
+            )
+            logger.info("retention purge: %s", purged)
+        except Exception:  # a database may be down: try again next interval
+            logger.exception("retention purge failed")
+        await asyncio.sleep(settings.purge_interval_hours * 3600)
 
 
 async def _run_outbox(app: FastAPI) -> None:
@@ -64,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        install_log_redaction("uvicorn", "uvicorn.error")
         url = settings.database.resolved_url()
         await asyncio.to_thread(upgrade_database, url)
         engine = make_engine(url)
@@ -71,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         domain = parseaddr(str(settings.mail.from_address))[1].rpartition("@")[2]
         app.state.settings = settings
         app.state.desk = RequestDesk(sessions, settings.clinic, mail_domain=domain)
+        app.state.drafts = RequestDrafts(sessions)
         app.state.outbox = Outbox(sessions, settings.mail)
         app.state.outbox_wakeup = asyncio.Event()
         # Signs web-chat conversation ids; a restart issues new ones (old chats start afresh).
@@ -79,13 +103,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if settings.api.internal_token
             else secrets.token_hex(32)
         )
-        app.state.assistant = AssistantClient(settings.services.rasa_url)
+        app.state.assistant = AssistantClient(settings.services.rasa_urls)
+        app.state.conversations = ConversationStore(settings.conversations.resolved_url())
         app.state.line_inbox = LineInbox(sessions)
         app.state.line_wakeup = asyncio.Event()
-        workers = [asyncio.create_task(_run_outbox(app))]
+        workers = [asyncio.create_task(_run_outbox(app)), asyncio.create_task(_run_purge(app))]
         if settings.line.enabled:
             app.state.line_responder = LineResponder(
-                app.state.line_inbox, app.state.assistant, settings
+                app.state.line_inbox, app.state.assistant, app.state.conversations, settings
             )
             workers.append(asyncio.create_task(_run_line_responder(app)))
         try:
@@ -98,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if settings.line.enabled:
                 await app.state.line_responder.close()
             await app.state.assistant.close()
+            app.state.conversations.dispose()
             engine.dispose()
 
     app = FastAPI(

@@ -6,6 +6,8 @@ down assistant looks the same everywhere: AssistantUnavailable.
 
 from __future__ import annotations
 
+import itertools
+
 import httpx
 
 
@@ -16,14 +18,19 @@ class AssistantUnavailable(Exception):
 
 
 class AssistantClient:
-    def __init__(self, rasa_url: str, timeout: float = 30.0) -> None:
-        self.webhook = f"{rasa_url}/webhooks/rest/webhook"
+    """Messages go to the Rasa instances in turn; with several, their shared lock store keeps
+    each conversation's messages in order."""
+
+    def __init__(self, rasa_urls: list[str], timeout: float = 30.0) -> None:
+        self.webhooks = itertools.cycle([f"{url}/webhooks/rest/webhook" for url in rasa_urls])
         self.http = httpx.AsyncClient(timeout=timeout)
 
     async def turn(self, sender: str, text: str) -> list[dict]:
         """The assistant's replies to one message: [{"text", "buttons", "custom"}, ...]."""
         try:
-            response = await self.http.post(self.webhook, json={"sender": sender, "message": text})
+            response = await self.http.post(
+                next(self.webhooks), json={"sender": sender, "message": text}
+            )
             response.raise_for_status()
             messages = response.json()
         except (httpx.HTTPError, ValueError):

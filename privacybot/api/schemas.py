@@ -44,6 +44,18 @@ class StatusAnswer(BaseModel):
     status: Status
 
 
+class DraftFields(BaseModel):
+    """Checked answers of a request form in progress (each optional: sent one at a time)."""
+
+    model_config = {"extra": "forbid"}
+
+    requester_name: str | None = Field(default=None, max_length=100)
+    contact_email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=30)
+    relationship: str | None = Field(default=None, max_length=60)
+    request_description: str | None = Field(default=None, max_length=2000)
+
+
 class FieldProblem(BaseModel):
     field: str
     reason: str

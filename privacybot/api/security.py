@@ -168,7 +168,7 @@ class RateLimits:
         per_conversation = settings.rate_limit_per_conversation_per_minute
         self.by_conversation = TokenBuckets(
             per_conversation,
-            burst=min(per_conversation, max(3, per_conversation // 3)),
+            burst=min(per_conversation, max(3, per_conversation // 3)),  # 30/min: bursts of 10
         )
 
     async def __call__(self, scope, receive, send) -> None:

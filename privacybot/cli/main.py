@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("check-corpus", help="validate the policy corpus files")
     commands.add_parser("rasa-shell", help="run 'rasa shell' with the action server running")
     commands.add_parser("hash-password", help="hash a staff password for clinic.yml")
+    commands.add_parser("purge", help="delete conversations and drafts past their retention")
 
     args = parser.parse_args(argv)
     handler = {
@@ -63,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         "check-corpus": cmd_check_corpus,
         "rasa-shell": cmd_rasa_shell,
         "hash-password": cmd_hash_password,
+        "purge": cmd_purge,
     }[args.command]
     from privacybot.launcher import LaunchError
 
@@ -199,6 +201,30 @@ def cmd_train(args: argparse.Namespace) -> int:
     from privacybot.launcher import ensure_trained
 
     ensure_trained(force=args.force)
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    """One retention round, as the service runs it every purge interval."""
+    from privacybot.conversation_store import ConversationStore
+    from privacybot.desk.database import make_engine, make_session_factory
+    from privacybot.desk.drafts import RequestDrafts
+    from privacybot.desk.migrate import upgrade_database
+    from privacybot.line.inbox import LineInbox
+    from privacybot.retention import purge
+
+    settings = get_settings()
+    url = settings.database.resolved_url()
+    upgrade_database(url)
+    sessions = make_session_factory(make_engine(url))
+    conversations = ConversationStore(settings.conversations.resolved_url())
+    purged = purge(
+        settings.conversations, conversations, LineInbox(sessions), RequestDrafts(sessions)
+    )
+    print(
+        f"purged {purged.conversation_events} conversation events, {purged.line_events} LINE "
+        f"events, {purged.drafts} request drafts"
+    )
     return 0
 
 

@@ -97,3 +97,15 @@ class OutboxMail(Base):
     sent_at: Mapped[datetime | None] = mapped_column()
 
     __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+
+class RequestDraft(Base):
+    """The answers of a request form still being filled in, kept here rather than in the
+    conversation, so the chat's tracker store only ever holds placeholders such as [EMAIL].
+    Deleted when the request is submitted or cancelled; abandoned ones are purged."""
+
+    __tablename__ = "request_drafts"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    fields: Mapped[str] = mapped_column(Text)  # JSON: form field -> value
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)

@@ -52,9 +52,32 @@ class IntakeClient:
             raise IntakeUnavailable(f"status lookup answered {response.status_code}")
         return response.json()["status"]
 
+    def keep_draft(self, key: str, fields: dict[str, str | None]) -> None:
+        """Keep checked form answers out of the conversation, in the service's draft."""
+        response = self._call("PUT", f"/internal/drafts/{key}", fields)
+        if response.status_code != 200:
+            raise IntakeUnavailable(f"draft answered {response.status_code}")
+
+    def draft(self, key: str) -> dict[str, str | None]:
+        response = self._call("GET", f"/internal/drafts/{key}")
+        if response.status_code == 404:
+            return {}
+        if response.status_code != 200:
+            raise IntakeUnavailable(f"draft answered {response.status_code}")
+        return response.json()
+
+    def discard_draft(self, key: str) -> None:
+        response = self._call("DELETE", f"/internal/drafts/{key}")
+        if response.status_code != 204:
+            raise IntakeUnavailable(f"draft answered {response.status_code}")
+
     def _post(self, path: str, body: dict) -> httpx.Response:
+        return self._call("POST", path, body)
+
+    def _call(self, method: str, path: str, body: dict | None = None) -> httpx.Response:
         try:
-            return httpx.post(
+            return httpx.request(
+                method,
                 f"{self.base_url}{path}",
                 json=body,
                 timeout=self.timeout,

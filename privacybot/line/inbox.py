@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -120,3 +120,20 @@ class LineInbox:
             attempts=LineEvent.attempts + 1,
             handled_at=utcnow(),
         )
+
+    def purge_older_than(self, cutoff: datetime) -> int:
+        """Forget handled events received before cutoff (pending ones are kept)."""
+        with self.session_factory() as session, session.begin():
+            result = session.execute(
+                delete(LineEvent)
+                .where(LineEvent.received_at < cutoff)
+                .where(LineEvent.status != "pending")
+            )
+            return result.rowcount
+
+    def forget_conversation(self, conversation: str) -> int:
+        with self.session_factory() as session, session.begin():
+            result = session.execute(
+                delete(LineEvent).where(LineEvent.conversation == conversation)
+            )
+            return result.rowcount

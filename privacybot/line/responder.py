@@ -25,6 +25,7 @@ from linebot.v3.messaging import (
 )
 
 from privacybot.api.assistant_client import AssistantClient, AssistantUnavailable
+from privacybot.conversation_store import ConversationStore
 from privacybot.desk.models import utcnow
 from privacybot.line.events import CONVERSE
 from privacybot.line.inbox import LineInbox
@@ -37,8 +38,15 @@ logger = logging.getLogger(__name__)
 
 
 class LineResponder:
-    def __init__(self, inbox: LineInbox, assistant: AssistantClient, settings: Settings) -> None:
+    def __init__(
+        self,
+        inbox: LineInbox,
+        assistant: AssistantClient,
+        conversations: ConversationStore,
+        settings: Settings,
+    ) -> None:
         self.inbox = inbox
+        self.conversations = conversations
         self.assistant = assistant
         self.settings = settings.line
         self.catalog = MessageCatalog.for_clinic(settings.clinic, settings.clinic.languages[0])
@@ -86,9 +94,17 @@ class LineResponder:
                 replies = await self.assistant.turn(event.conversation, event.text or "")
             except AssistantUnavailable:
                 replies = [{"text": self.catalog.say("assistant_unavailable")}]
+            if any(r.get("custom", {}).get("outcome") == "forget" for r in replies):
+                await asyncio.to_thread(self.forget, event.conversation)
         else:
             replies = [{"text": self.catalog.say(event.notice)}]
         return line_messages(replies, self.catalog.say("line_continued"))
+
+    def forget(self, conversation: str) -> None:
+        """The patient asked to forget this conversation: Rasa's record of it, and the LINE
+        events it came in (this one included, once replied: its row goes with the rest)."""
+        self.conversations.forget(conversation)
+        self.inbox.forget_conversation(conversation)
 
     async def _failed(self, event: LineEvent, error: str, retry: bool = True) -> bool:
         attempts = event.attempts + 1

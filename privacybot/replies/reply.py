@@ -14,6 +14,7 @@ class Outcome(StrEnum):
     EMERGENCY = "emergency"
     SMALLTALK = "smalltalk"
     FALLBACK = "fallback"
+    FORGET = "forget"  # the patient asked to delete this conversation
 
 
 @dataclass

@@ -3,6 +3,7 @@ signed, so a client cannot choose one) and forwards each message to Rasa's REST 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
@@ -39,6 +40,11 @@ class ChatReply(BaseModel):
 class ChatTurn(BaseModel):
     conversation_id: str
     replies: list[ChatReply]
+    forgotten: bool = Field(
+        default=False,
+        description="the patient asked to forget this conversation and it was deleted; "
+        "start a new one for the next message",
+    )
 
 
 def _signature(secret: str, token: str) -> str:
@@ -88,4 +94,11 @@ async def send_message(
             detail="The assistant is temporarily unavailable. Please try again in a moment, "
             f"or write to {settings.clinic.contact_email}.",
         ) from None
-    return ChatTurn(conversation_id=conversation_id, replies=[ChatReply(**r) for r in replies])
+    forgotten = any(r["custom"].get("outcome") == "forget" for r in replies)
+    if forgotten:  # after the turn, so Rasa has saved it: nothing is written back
+        await asyncio.to_thread(request.app.state.conversations.forget, conversation_id)
+    return ChatTurn(
+        conversation_id=conversation_id,
+        replies=[ChatReply(**r) for r in replies],
+        forgotten=forgotten,
+    )

@@ -2,23 +2,71 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, status
 from sqlalchemy.exc import OperationalError
 
 from privacybot.api.deps import get_desk, require_internal_token
 from privacybot.api.schemas import (
+    DraftFields,
     FieldProblem,
     IntakeRequest,
     IntakeResponse,
     StatusAnswer,
     StatusQuery,
 )
+from privacybot.desk.drafts import RequestDrafts
 from privacybot.desk.intake import FieldError, RequestSubmission
 from privacybot.desk.service import RequestDesk
 
 router = APIRouter(
     prefix="/internal", tags=["internal"], dependencies=[Depends(require_internal_token)]
 )
+DRAFT_KEY = Path(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:\-]+$")
+STORAGE_DOWN = HTTPException(status_code=503, detail="storage unavailable; please try again")
+
+
+def get_drafts(request: Request) -> RequestDrafts:
+    return request.app.state.drafts
+
+
+@router.put(
+    "/drafts/{key}",
+    response_model=DraftFields,
+    responses={503: {"description": "storage unavailable"}},
+)
+def keep_draft_answers(
+    body: DraftFields, key: str = DRAFT_KEY, drafts: RequestDrafts = Depends(get_drafts)
+) -> DraftFields:
+    """Keep checked answers of a request form in progress; returns the whole draft."""
+    try:
+        return DraftFields(**drafts.update(key, body.model_dump(exclude_unset=True)))
+    except OperationalError:
+        raise STORAGE_DOWN from None
+
+
+@router.get(
+    "/drafts/{key}",
+    response_model=DraftFields,
+    responses={404: {"description": "no such draft"}, 503: {"description": "storage unavailable"}},
+)
+def read_draft(key: str = DRAFT_KEY, drafts: RequestDrafts = Depends(get_drafts)) -> DraftFields:
+    try:
+        draft = drafts.get(key)
+    except OperationalError:
+        raise STORAGE_DOWN from None
+    if draft is None:
+        raise HTTPException(status_code=404, detail="no such draft")
+    return DraftFields(**draft)
+
+
+@router.delete(
+    "/drafts/{key}", status_code=204, responses={503: {"description": "storage unavailable"}}
+)
+def discard_draft(key: str = DRAFT_KEY, drafts: RequestDrafts = Depends(get_drafts)) -> None:
+    try:
+        drafts.discard(key)
+    except OperationalError:
+        raise STORAGE_DOWN from None
 
 
 @router.post(

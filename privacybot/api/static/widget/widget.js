@@ -169,7 +169,7 @@
           const replies = (Array.isArray(turn.replies) ? turn.replies : [])
             .map(entryFromReply)
             .filter((entry) => entry.text || entry.buttons.length);
-          return { conversationId, replies };
+          return { conversationId, replies, forgotten: turn.forgotten === true };
         }
         if (response.status === 404 && attempt === 1) {
           conversationId = null;
@@ -329,10 +329,17 @@
       typing.textContent = strings.typing;
       scrollToEnd();
       try {
-        const { conversationId, replies } = await deliver(text, state.conversationId);
+        const { conversationId, replies, forgotten } = await deliver(text, state.conversationId);
         if (started !== epoch) return;
         state.conversationId = conversationId;
         state.history.push(patient, ...replies);
+        if (forgotten) {
+          // The service deleted this conversation: keep nothing of it here either, only the
+          // confirmation; the next message starts a new conversation.
+          state.conversationId = null;
+          state.history = [...replies];
+          log.replaceChildren();
+        }
         activeChoices = replies.flatMap((reply) => render(reply, true).choices);
         saveState(state);
       } catch (error) {

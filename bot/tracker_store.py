@@ -1,0 +1,99 @@
+"""Rasa's SQL tracker store, storing every event redacted.
+
+What the patient typed and what the assistant said go through privacybot.privacy.redaction
+before they are written; an answer to a request-form question
+for a personal detail (name, e-mail, phone, relationship, description) is stored as its
+placeholder only, whatever it looks like ("Sato Hanako" has no pattern to find). The read-back
+of a request, marked `personal` by the action that says it, is stored as [REQUEST_SUMMARY].
+The form's real answers never need the store: the action server keeps them in the service's
+request draft, and slots hold placeholders.
+
+A turn works on the tracker in memory, so nothing of this changes what the assistant
+understands; it changes only what is kept. Configured in endpoints.yml (the launcher writes
+the database from clinic.yml's `conversations.tracker_store_url`):
+
+    tracker_store:
+      type: bot.tracker_store.RedactingSQLTrackerStore
+      dialect: sqlite
+      db: var/conversations.db
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from privacybot.privacy.redaction import redact
+
+logger = logging.getLogger(__name__)
+
+PERSONAL_SLOTS = {
+    "requester_name": "[NAME]",
+    "contact_email": "[EMAIL]",
+    "phone": "[PHONE]",
+    "relationship": "[RELATIONSHIP]",
+    "request_description": "[DESCRIPTION]",
+    "status_email": "[EMAIL]",
+}
+SUMMARY = "[REQUEST_SUMMARY]"
+
+
+def redacted_event(data: dict[str, Any], requested_slot: str | None) -> dict[str, Any]:
+    """The event as it may be stored. requested_slot: what the form asked just before."""
+    kind = data.get("event")
+    if kind == "user":
+        placeholder = PERSONAL_SLOTS.get(requested_slot or "")
+        text = placeholder or redact(data.get("text") or "")
+        parse_data = dict(data.get("parse_data") or {})
+        parse_data["text"] = text
+        parse_data["entities"] = []
+        return {**data, "text": text, "parse_data": parse_data}
+    if kind == "bot":
+        custom = dict((data.get("data") or {}).get("custom") or {})
+        if custom.get("personal"):
+            kept = {k: custom[k] for k in ("outcome", "form_slot", "personal") if k in custom}
+            return {**data, "text": SUMMARY, "data": {"custom": kept}}
+        if "text" in custom:
+            custom["text"] = redact(str(custom["text"]))
+        bot_data = {**(data.get("data") or {}), "custom": custom}
+        return {**data, "text": redact(data.get("text") or ""), "data": bot_data}
+    if kind == "slot":
+        # The other slots hold the form's state (requested_slot, the kind of request...),
+        # never free text: they are stored as they are, or the conversation would change.
+        value = data.get("value")
+        if data.get("name") in PERSONAL_SLOTS and value not in (None, "-"):
+            return {**data, "value": PERSONAL_SLOTS[data["name"]]}
+    return data
+
+
+class RedactingSQLTrackerStore(SQLTrackerStore):
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            stored = self._event_query(
+                session, tracker.sender_id, fetch_events_from_all_sessions=False
+            ).count()
+            requested_slot = None
+            for index, event in enumerate(tracker.events):
+                data = event.as_dict()
+                if index >= stored:
+                    session.add(self._row(tracker.sender_id, redacted_event(data, requested_slot)))
+                if data.get("event") == "slot" and data.get("name") == "requested_slot":
+                    requested_slot = data.get("value")
+                elif data.get("event") == "active_loop" and not data.get("name"):
+                    requested_slot = None
+            session.commit()
+
+    def _row(self, sender_id: str, data: dict[str, Any]) -> Any:
+        return self.SQLEvent(
+            sender_id=sender_id,
+            type_name=data.get("event"),
+            timestamp=data.get("timestamp"),
+            intent_name=(data.get("parse_data") or {}).get("intent", {}).get("name"),
+            action_name=data.get("name"),
+            data=json.dumps(data),
+        )

@@ -1,0 +1,41 @@
+"""The action server, in one process: rasa-sdk's app, served by Sanic without worker processes.
+
+`python -m rasa_sdk` starts a Sanic worker process that imports the actions (and so loads the
+assistant: the model, the index) again, and Sanic kills it if that takes more than 30 s, as it
+can on a busy 2-core machine. Here the assistant loads once, before the server starts, and the
+server listens on the host given (loopback by default), which rasa-sdk's runner cannot be told.
+
+    python -m privacybot.action_server --port 5055 [--host 127.0.0.1] [--actions actions]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from rasa_sdk import utils
+from rasa_sdk.endpoint import create_app_for_serve
+from rasa_sdk.executor import ActionExecutor
+
+from privacybot.privacy.redaction import install_log_redaction
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=5055)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--actions", default="actions", help="package of the actions")
+    args = parser.parse_args(argv)
+
+    utils.configure_colored_logging(logging.INFO)
+    utils.update_sanic_log_level()
+    install_log_redaction("sanic.root", "sanic.error", "rasa_sdk")
+    executor = ActionExecutor()
+    executor.register_package(args.actions)
+    app = create_app_for_serve(executor, cors_origins=None)
+    logging.getLogger(__name__).info("action server on http://%s:%d", args.host, args.port)
+    app.run(host=args.host, port=args.port, single_process=True, access_log=False, motd=False)
+
+
+if __name__ == "__main__":
+    main()

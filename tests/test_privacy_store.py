@@ -1,0 +1,126 @@
+"""The assistant practises the policy it explains: after a full request hand-off, neither the
+conversation store nor the logs hold the requester's details; a patient can have the
+conversation forgotten; old conversations are purged."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import uuid
+
+import httpx
+import pytest
+
+from privacybot.settings import PROJECT_ROOT
+
+# Details that appear nowhere else, so any trace of them is a leak.
+NAME = "Kazuhiro Tsubakimoto"
+EMAIL = "k.tsubakimoto.test@example.org"
+PHONE = "090-4417-2298"
+DESCRIPTION = "Please erase my Tsubakimoto family records from 2019"
+
+
+@pytest.fixture()
+def chat(rasa_url, settings):
+    client = httpx.Client(base_url=settings.services.api_url, timeout=30)
+
+    def start() -> str:
+        return client.post("/chat/conversations").json()["conversation_id"]
+
+    def say(conversation: str, text: str) -> dict:
+        response = client.post(f"/chat/conversations/{conversation}/messages", json={"text": text})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    yield start, say
+    client.close()
+
+
+def stored_events(settings, sender: str | None = None) -> list[str]:
+    path = settings.conversations.resolved_url().removeprefix("sqlite:///")
+    with sqlite3.connect(path) as db:
+        if sender is None:
+            return [row[0] for row in db.execute("SELECT data FROM events")]
+        return [
+            row[0] for row in db.execute("SELECT data FROM events WHERE sender_id = ?", (sender,))
+        ]
+
+
+def test_after_a_full_hand_off_the_store_and_logs_hold_none_of_the_requesters_details(
+    chat, settings, clinic_inbox, wait_for
+):
+    start, say = chat
+    conversation = start()
+    for text in [
+        "I want to correct my personal data",
+        NAME,
+        EMAIL,
+        PHONE,
+        "myself",
+        DESCRIPTION,
+    ]:
+        say(conversation, text)
+    readback = say(conversation, "change phone")  # re-asked; answer again
+    assert "phone" in readback["replies"][-1]["text"].lower()
+    readback = say(conversation, PHONE)
+    assert NAME in readback["replies"][-1]["text"]  # the patient sees the real read-back
+    done = say(conversation, "yes")
+    reference = done["replies"][-1]["custom"]["reference"]
+    assert wait_for(lambda: any(reference in m["Subject"] for m in clinic_inbox.messages), 20)
+
+    events = stored_events(settings, conversation)
+    assert len(events) > 20
+    stored = "\n".join(events)
+    for detail in (NAME, EMAIL, PHONE, DESCRIPTION, "Tsubakimoto", "tsubakimoto"):
+        assert detail not in stored, detail
+    assert "[NAME]" in stored and "[EMAIL]" in stored and "[REQUEST_SUMMARY]" in stored
+    assert reference in stored  # what is not personal stays, so staff can follow a case
+
+    logs = "\n".join(
+        p.read_text(errors="replace") for p in (PROJECT_ROOT / "var/log").glob("*.log")
+    )
+    for detail in (NAME, EMAIL, PHONE, "Tsubakimoto"):
+        assert detail not in logs, detail
+
+
+def test_a_patient_can_have_the_conversation_forgotten(chat, settings):
+    start, say = chat
+    conversation = start()
+    say(conversation, "Who can see my medical records?")
+    assert stored_events(settings, conversation)
+    turn = say(conversation, "please delete this conversation")
+    assert turn["forgotten"] is True
+    assert "deleted" in turn["replies"][-1]["text"]
+    assert turn["replies"][-1]["custom"]["outcome"] == "forget"
+    assert stored_events(settings, conversation) == []
+    # "Delete my data" is still a request to the clinic, not the chat being forgotten.
+    other = start()
+    assert say(other, "please delete my data")["forgotten"] is False
+
+
+def test_conversations_past_the_retention_period_are_purged(chat, settings):
+    from privacybot.conversation_store import ConversationStore
+
+    start, say = chat
+    conversation = start()
+    say(conversation, "What cookies do you use?")
+    store = ConversationStore(settings.conversations.resolved_url())
+    try:
+        store.purge_older_than(settings.conversations.retention_days)
+        assert stored_events(settings, conversation)  # recent: kept
+        later = time.time() + (settings.conversations.retention_days + 1) * 86400
+        assert store.purge_older_than(settings.conversations.retention_days, now=later) > 0
+        assert stored_events(settings, conversation) == []
+    finally:
+        store.dispose()
+
+
+def test_the_stored_conversation_keeps_placeholders_for_typed_personal_data(chat, settings):
+    start, say = chat
+    conversation = start()
+    say(conversation, f"my mail is {uuid.uuid4().hex[:8]}@example.com, who sees my records?")
+    stored = [json.loads(e) for e in stored_events(settings, conversation)]
+    texts = [e.get("text") for e in stored if e.get("event") == "user"]
+    assert any("[EMAIL]" in t for t in texts)
+    assert not any("@example.com" in json.dumps(e) for e in stored)
