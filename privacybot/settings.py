@@ -139,7 +139,7 @@ class ConversationSettings(BaseModel):
 
         url = make_url(self.lock_store_url)
         return {
-            "type": "redis",
+            "type": "bot.lock_store.AtomicRedisLockStore",
             "url": url.host or "127.0.0.1",
             "port": url.port or 6379,
             "db": int(url.database or 0),

@@ -92,6 +92,10 @@ def test_one_conversations_messages_sent_at_once_to_two_instances_are_handled_in
         "Do you use Google Analytics?",
         "What happens if the policy changes?",
     ]
+    # 24 messages at once: without the shared lock store some are lost (checked by hand with
+    # lock_store_url "": 5 of 24 went missing), and with Rasa's own RedisLockStore some fail
+    # to get the lock (bot/lock_store.py says why).
+    questions = questions * 3
     sender = f"scale-{uuid.uuid4().hex[:8]}"
 
     async def send_all() -> list[httpx.Response]:
