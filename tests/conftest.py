@@ -3,6 +3,7 @@ developer's `privacybot up` on the default ports is left alone."""
 
 from __future__ import annotations
 
+import contextlib
 import json  # noqa: E402
 import os
 import tempfile  # noqa: E402
@@ -251,6 +252,11 @@ class PostgresCluster:
     def start(self) -> None:
         data = os.path.join(self.directory, "data")
         self._run(f"{self.bin}/initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8")
+        self.start_again()
+
+    def start_again(self) -> None:
+        """Start the server on its existing data (after stop)."""
+        data = os.path.join(self.directory, "data")
         self._run(
             f"{self.bin}/pg_ctl",
             "-D",
@@ -284,8 +290,7 @@ class PostgresCluster:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
 
 
-@pytest.fixture(scope="session")
-def postgres_cluster():
+def _cluster():
     import shutil
     import tempfile
 
@@ -294,8 +299,20 @@ def postgres_cluster():
     cluster = PostgresCluster(directory)
     cluster.start()
     yield cluster
-    cluster.stop()
+    with contextlib.suppress(Exception):  # a fault test may have stopped it already
+        cluster.stop()
     shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    yield from _cluster()
+
+
+@pytest.fixture()
+def own_postgres_cluster():
+    """A PostgreSQL cluster of the test's own, which it may stop and start (fault tests)."""
+    yield from _cluster()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

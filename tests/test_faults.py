@@ -50,3 +50,48 @@ def test_rasa_down_gets_a_clear_503_and_the_chat_works_again_after_restart(
     finally:
         assistant_stack.restart("rasa")
     assert "Section 5" in last_text(chat("What cookies do you use?"))
+
+
+def test_the_database_down_during_a_submission_stores_nothing_and_a_retry_works(
+    settings, own_postgres_cluster, tmp_path
+):
+    """The request desk on PostgreSQL, the server stopped under it, then started again."""
+    import os
+    import uuid
+
+    from fastapi.testclient import TestClient
+
+    from privacybot.api.app import create_app
+    from privacybot.desk.database import make_engine
+
+    url = own_postgres_cluster.new_database(f"fault_{uuid.uuid4().hex[:8]}")
+    custom = settings.model_copy(
+        update={"database": settings.database.model_copy(update={"url": url})}
+    )
+    request = {
+        "idempotency_key": uuid.uuid4().hex,
+        "channel": "web",
+        "kind": "deletion",
+        "requester_name": "Sato Hanako",
+        "contact_email": "hanako.fault@example.com",
+        "description": "Please delete my data.",
+    }
+    headers = {"X-Internal-Token": os.environ["PRIVACYBOT_API__INTERNAL_TOKEN"]}
+    with TestClient(create_app(custom)) as client:
+        own_postgres_cluster.stop()
+        down = client.post("/internal/requests", json=request, headers=headers)
+        assert down.status_code == 503
+        assert "nothing was saved" in down.json()["detail"]
+        own_postgres_cluster.start_again()
+        retried = client.post("/internal/requests", json=request, headers=headers)
+        assert retried.status_code == 201, retried.text
+        again = client.post("/internal/requests", json=request, headers=headers)
+        assert again.json()["reference"] == retried.json()["reference"]  # once, not twice
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        from sqlalchemy import text
+
+        rows = connection.execute(text("SELECT count(*) FROM data_requests")).scalar()
+        mails = connection.execute(text("SELECT count(*) FROM outbox_mail")).scalar()
+    engine.dispose()
+    assert (rows, mails) == (1, 1)
