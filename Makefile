@@ -8,7 +8,7 @@ export RASA_TELEMETRY_ENABLED := false
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup test-deps run up train test lint validate rasa-test bench shell actions
+.PHONY: setup test-deps run up train test lint validate rasa-test bench shell actions audit
 
 setup:
 	@scripts/setup.sh
@@ -49,3 +49,10 @@ shell: setup
 
 actions: setup
 	@.venv/bin/python -m privacybot.action_server --port 5055
+
+# Known vulnerabilities in both environments (pip-audit). Needs PyPI's JSON API or OSV, which
+# the development machine's package mirror does not serve: not part of `make test` there.
+audit: setup
+	@.venv/bin/python -m pip install --quiet pip-audit
+	@.venv/bin/python -m pip_audit --strict --skip-editable
+	@.venv/bin/python -m pip_audit --strict --skip-editable --path .venv-rasa/lib/python3.10/site-packages

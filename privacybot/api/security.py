@@ -31,6 +31,15 @@ SECURITY_HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"strict-transport-security", b"max-age=31536000"),
 ]
+# What any route may answer because of this module, for the OpenAPI schema.
+LIMIT_RESPONSES: dict[int | str, dict] = {
+    413: {"description": "request body too large"},
+    429: {"description": "too many requests; retry after the Retry-After header's seconds"},
+}
+SIGN_IN_RESPONSES: dict[int | str, dict] = {
+    **LIMIT_RESPONSES,
+    401: {"description": "sign-in (staff) or the internal token (action server) required"},
+}
 # The widget's script and style are loaded by the clinic's own pages, from another origin.
 CROSS_ORIGIN_RESOURCES = ("/widget.js", "/widget.css")
 

@@ -13,11 +13,12 @@ from pydantic import BaseModel, Field
 
 from privacybot.api.assistant_client import AssistantUnavailable
 from privacybot.api.deps import get_settings_dep
+from privacybot.api.security import LIMIT_RESPONSES
 from privacybot.settings import Settings
 
 MAX_MESSAGE_CHARS = 2000
 
-router = APIRouter(prefix="/chat", tags=["web chat"])
+router = APIRouter(prefix="/chat", tags=["web chat"], responses=LIMIT_RESPONSES)
 
 
 class Conversation(BaseModel):

@@ -13,9 +13,10 @@ from privacybot.api.schemas import (
     Status,
     StatusChange,
 )
+from privacybot.api.security import SIGN_IN_RESPONSES
 from privacybot.desk.service import DeskError, RequestDesk
 
-router = APIRouter(prefix="/desk/api", tags=["staff desk"])
+router = APIRouter(prefix="/desk/api", tags=["staff desk"], responses=SIGN_IN_RESPONSES)
 
 
 @router.get("/requests", response_model=RequestList)

@@ -14,12 +14,16 @@ from privacybot.api.schemas import (
     StatusAnswer,
     StatusQuery,
 )
+from privacybot.api.security import SIGN_IN_RESPONSES
 from privacybot.desk.drafts import RequestDrafts
 from privacybot.desk.intake import FieldError, RequestSubmission
 from privacybot.desk.service import RequestDesk
 
 router = APIRouter(
-    prefix="/internal", tags=["internal"], dependencies=[Depends(require_internal_token)]
+    prefix="/internal",
+    tags=["internal"],
+    dependencies=[Depends(require_internal_token)],
+    responses=SIGN_IN_RESPONSES,
 )
 DRAFT_KEY = Path(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:\-]+$")
 STORAGE_DOWN = HTTPException(status_code=503, detail="storage unavailable; please try again")

@@ -14,11 +14,12 @@ from fastapi import APIRouter, HTTPException, Request
 from linebot.v3.webhook import SignatureValidator
 from sqlalchemy.exc import SQLAlchemyError
 
+from privacybot.api.security import LIMIT_RESPONSES
 from privacybot.line.events import entry_for
 
 MAX_BODY_BYTES = 1_000_000
 
-router = APIRouter(tags=["LINE"])
+router = APIRouter(tags=["LINE"], responses=LIMIT_RESPONSES)
 
 
 @router.post(

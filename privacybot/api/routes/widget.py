@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from privacybot.api.deps import get_settings_dep
 from privacybot.api.routes.chat import MAX_MESSAGE_CHARS
+from privacybot.api.security import LIMIT_RESPONSES
 from privacybot.replies.catalog import MESSAGES_DIR, MessageCatalog
 from privacybot.settings import Settings
 
@@ -21,7 +22,7 @@ DEMO_PAGES = {"home": "demo-home.html", "access": "demo-access.html"}
 DEMO_STATIC = {"demo.css": "text/css"}
 STRING_PREFIX = "widget_"
 
-router = APIRouter(tags=["web chat widget"])
+router = APIRouter(tags=["web chat widget"], responses=LIMIT_RESPONSES)
 
 
 class WidgetConfig(BaseModel):
