@@ -195,8 +195,9 @@ def test_bad_input_gets_a_clear_reason_and_nothing_is_stored(
 ):
     response = intake(service, **overrides)
     assert response.status_code == 422
-    assert response.json()["detail"]["field"] == field
-    assert reason in response.json()["detail"]["reason"]
+    [problem] = response.json()["detail"]
+    assert problem["loc"] == ["body", field]
+    assert reason in problem["msg"]
     assert rows(service, DataRequest) == [] and rows(service, OutboxMail) == []
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from datetime import UTC, datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from privacybot.desk.models import DataRequest
+
+# The database keeps UTC without a zone; the API says so (RFC 3339, as its schema promises).
+UtcDatetime = Annotated[
+    datetime, AfterValidator(lambda d: d if d.tzinfo else d.replace(tzinfo=UTC))
+]
 
 Kind = Literal[
     "disclosure", "correction", "addition", "deletion", "stop_using", "complaint", "other"
@@ -56,18 +61,13 @@ class DraftFields(BaseModel):
     request_description: str | None = Field(default=None, max_length=2000)
 
 
-class FieldProblem(BaseModel):
-    field: str
-    reason: str
-
-
 class EventOut(BaseModel):
     actor: str
     action: str
     from_status: str | None
     to_status: str | None
     note: str | None
-    at: datetime
+    at: UtcDatetime
 
 
 class RequestSummary(BaseModel):
@@ -77,8 +77,8 @@ class RequestSummary(BaseModel):
     requester_name: str
     contact_email: str
     channel: str
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
 
     @classmethod
     def of(cls, row: DataRequest) -> RequestSummary:

@@ -33,6 +33,7 @@ SECURITY_HEADERS = [
 ]
 # What any route may answer because of this module, for the OpenAPI schema.
 LIMIT_RESPONSES: dict[int | str, dict] = {
+    400: {"description": "a body that is not JSON (FastAPI cannot parse it)"},
     413: {"description": "request body too large"},
     429: {"description": "too many requests; retry after the Retry-After header's seconds"},
 }

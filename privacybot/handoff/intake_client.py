@@ -34,10 +34,10 @@ class IntakeClient:
         body = {**fields, "idempotency_key": idempotency_key, "channel": channel}
         response = self._post("/internal/requests", body)
         if response.status_code == 422:
-            detail = response.json().get("detail", {})
-            if isinstance(detail, dict):
-                raise IntakeRejected(detail.get("field", "?"), detail.get("reason", "invalid"))
-            raise IntakeRejected("?", "invalid request")
+            problems = response.json().get("detail") or [{}]
+            problem = problems[0] if isinstance(problems, list) else {}
+            location = problem.get("loc") or ["?"]
+            raise IntakeRejected(str(location[-1]), problem.get("msg", "invalid request"))
         if response.status_code not in (200, 201):
             raise IntakeUnavailable(f"intake answered {response.status_code}")
         return response.json()["reference"]

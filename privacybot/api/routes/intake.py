@@ -8,7 +8,6 @@ from sqlalchemy.exc import OperationalError
 from privacybot.api.deps import get_desk, require_internal_token
 from privacybot.api.schemas import (
     DraftFields,
-    FieldProblem,
     IntakeRequest,
     IntakeResponse,
     StatusAnswer,
@@ -77,7 +76,7 @@ def discard_draft(key: str = DRAFT_KEY, drafts: RequestDrafts = Depends(get_draf
     "/requests",
     response_model=IntakeResponse,
     status_code=201,
-    responses={422: {"model": FieldProblem}, 503: {"description": "storage unavailable"}},
+    responses={503: {"description": "storage unavailable"}},
 )
 def submit_request(
     body: IntakeRequest, request: Request, response: Response, desk: RequestDesk = Depends(get_desk)
@@ -86,9 +85,10 @@ def submit_request(
         submission = RequestSubmission.validated(
             **body.model_dump(exclude={"idempotency_key", "channel"})
         )
-    except FieldError as error:
+    except FieldError as error:  # in FastAPI's own shape for a 422, as the schema says
         raise HTTPException(
-            status_code=422, detail={"field": error.field, "reason": error.reason}
+            status_code=422,
+            detail=[{"loc": ["body", error.field], "msg": error.reason, "type": "value_error"}],
         ) from None
     try:
         submitted = desk.submit(submission, body.idempotency_key, channel=body.channel)
