@@ -22,6 +22,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import sqlite3
 import tempfile
 import time
@@ -258,16 +259,18 @@ async def run_phase(
 
 
 def _scratch_environment(scratch: Path) -> None:
-    """Settings of the assistant under load; set before the settings are first read. A
-    variable already set in the environment wins (another port, say)."""
+    """Settings of the assistant under load; set before the settings are first read. A port
+    or limit already set in the environment wins; the databases are always scratch ones."""
     for name, value in {
         **LOAD_ENVIRONMENT,
-        "PRIVACYBOT_DATABASE__URL": f"sqlite:///{scratch}/desk.db",
-        "PRIVACYBOT_CONVERSATIONS__TRACKER_STORE_URL": f"sqlite:///{scratch}/conversations.db",
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
     }.items():
         os.environ.setdefault(name, value)
+    os.environ["PRIVACYBOT_DATABASE__URL"] = f"sqlite:///{scratch}/desk.db"
+    os.environ["PRIVACYBOT_CONVERSATIONS__TRACKER_STORE_URL"] = (
+        f"sqlite:///{scratch}/conversations.db"
+    )
 
 
 def _stored_requests(database_url: str) -> int:
@@ -410,17 +413,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", dest="json_out", type=Path, help="write the figures as JSON")
     args = parser.parse_args(argv)
+
+    def stop_on_signal(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # so the assistant is stopped and the scratch folder removed
+
+    signal.signal(signal.SIGTERM, stop_on_signal)
     if args.seconds is None and args.turns is None:
         args.seconds = 120
-    figures = run_load_test(
-        args.users,
-        args.seconds,
-        args.turns,
-        args.baseline_seconds,
-        args.time_limit,
-        args.seed,
-        args.think,
-    )
+    try:
+        figures = run_load_test(
+            args.users,
+            args.seconds,
+            args.turns,
+            args.baseline_seconds,
+            args.time_limit,
+            args.seed,
+            args.think,
+        )
+    except KeyboardInterrupt:
+        say("interrupted: assistant stopped, no figures")
+        return 130
     print_report(figures)
     if args.json_out:
         args.json_out.parent.mkdir(parents=True, exist_ok=True)

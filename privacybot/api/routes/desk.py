@@ -25,7 +25,7 @@ def list_requests(
     kind: Kind | None = None,
     q: str | None = Query(default=None, max_length=200, description="reference, name or e-mail"),
     limit: int = Query(default=50, ge=1, le=200),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=1_000_000),  # an integer the database can hold
     desk: RequestDesk = Depends(get_desk),
     staff: str = Depends(require_staff),
 ) -> RequestList:

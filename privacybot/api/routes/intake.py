@@ -76,7 +76,10 @@ def discard_draft(key: str = DRAFT_KEY, drafts: RequestDrafts = Depends(get_draf
     "/requests",
     response_model=IntakeResponse,
     status_code=201,
-    responses={503: {"description": "storage unavailable"}},
+    responses={
+        200: {"model": IntakeResponse, "description": "the same submission again: already stored"},
+        503: {"description": "storage unavailable"},
+    },
 )
 def submit_request(
     body: IntakeRequest, request: Request, response: Response, desk: RequestDesk = Depends(get_desk)
