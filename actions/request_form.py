@@ -134,8 +134,9 @@ class AskRequestConfirmed(Action):
     ) -> list[dict[str, Any]]:
         try:
             fields = request_fields(tracker)
-        except IntakeUnavailable:
-            say(dispatcher, CATALOG.say("draft_unavailable"), request_status="failed")
+        except (IntakeUnavailable, DraftLost) as error:
+            problem = "draft_expired" if isinstance(error, DraftLost) else "draft_unavailable"
+            say(dispatcher, CATALOG.say(problem), request_status="failed")
             return [SlotSet("request_cancelled", True), SlotSet("requested_slot", None)]
         # personal: the read-back quotes the requester's details, so the tracker store keeps
         # a placeholder instead of this message (bot/tracker_store.py).
@@ -155,9 +156,15 @@ def draft_key(tracker: Tracker) -> str:
     return hashlib.sha256(form.encode()).hexdigest()[:40]
 
 
+class DraftLost(Exception):
+    """The form's answers are no longer in the service (purged after a day unanswered)."""
+
+
 def request_fields(tracker: Tracker) -> dict[str, Any]:
     """The request as the intake takes it: the draft's details and the form's choices."""
     draft = INTAKE.draft(draft_key(tracker))
+    if not draft:
+        raise DraftLost
     slot = tracker.get_slot
     phone = draft.get("phone") if slot("phone") not in (None, NO_PHONE) else None
     return {
@@ -371,6 +378,9 @@ class ActionFinishRequest(Action):
         channel = (tracker.get_latest_input_channel() or "chat")[:20]
         try:
             reference = INTAKE.submit(request_fields(tracker), key, channel)
+        except DraftLost:  # nothing to send any more: say so, and start afresh
+            say(dispatcher, CATALOG.say("draft_expired"), request_status="cancelled")
+            return cleared
         except (IntakeUnavailable, IntakeRejected):
             # Nothing was stored: keep the answers so that "yes" can try again.
             say(

@@ -124,3 +124,33 @@ def test_the_stored_conversation_keeps_placeholders_for_typed_personal_data(chat
     texts = [e.get("text") for e in stored if e.get("event") == "user"]
     assert any("[EMAIL]" in t for t in texts)
     assert not any("@example.com" in json.dumps(e) for e in stored)
+
+
+def test_a_forget_that_cannot_be_done_is_not_confirmed(settings, tmp_path, canned_assistant):
+    """The conversation store unreachable: the patient gets a clear 503, not "Done"."""
+    from fastapi.testclient import TestClient
+
+    from privacybot.api.app import create_app
+
+    canned_assistant.holder["replies"] = [
+        {"text": "Done: this conversation is deleted.", "custom": {"outcome": "forget"}}
+    ]
+    custom = settings.model_copy(
+        update={
+            "services": settings.services.model_copy(update={"rasa_port": canned_assistant.port}),
+            "database": settings.database.model_copy(
+                update={"url": f"sqlite:///{tmp_path / 'desk.db'}"}
+            ),
+            "conversations": settings.conversations.model_copy(
+                update={"tracker_store_url": "postgresql+psycopg://nobody@127.0.0.1:9/none"}
+            ),
+        }
+    )
+    with TestClient(create_app(custom)) as client:
+        conversation = client.post("/chat/conversations").json()["conversation_id"]
+        response = client.post(
+            f"/chat/conversations/{conversation}/messages",
+            json={"text": "please delete this conversation"},
+        )
+    assert response.status_code == 503
+    assert "could not be deleted" in response.json()["detail"]

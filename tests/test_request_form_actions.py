@@ -137,3 +137,18 @@ def test_when_the_draft_cannot_be_kept_the_form_stops_and_says_so(form_actions, 
     )
     assert slots["request_cancelled"] is True and slots["requested_slot"] is None
     assert "nothing was kept" in dispatcher.messages[0]["text"]
+
+
+def test_a_request_whose_draft_was_purged_is_not_sent_and_the_patient_is_told(
+    form_actions, monkeypatch
+):
+    def never(*args, **kwargs):
+        raise AssertionError("nothing is left to submit")
+
+    monkeypatch.setattr(form_actions.INTAKE.__class__, "draft", lambda self, key: {})
+    monkeypatch.setattr(form_actions.INTAKE.__class__, "submit", never)
+    dispatcher = CollectingDispatcher()
+    events = form_actions.ActionFinishRequest().run(dispatcher, tracker_with(FILLED), {})
+    assert set(FORM_FIELDS) <= cleared(events)
+    assert FollowupAction("request_form") not in events  # no endless "say yes to retry"
+    assert "nothing was sent" in dispatcher.messages[0]["text"]

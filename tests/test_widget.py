@@ -4,7 +4,6 @@ in a real browser (the `browser` fixture: headless Chromium) against the running
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from urllib.parse import urlsplit
 
@@ -221,6 +220,26 @@ def test_clearing_starts_a_new_conversation_and_forgets_the_old_one(rasa_url, se
     context.close()
 
 
+def test_asking_to_forget_the_conversation_empties_the_widget_too(rasa_url, settings, browser):
+    service = settings.services.api_url
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{service}/demo")
+    open_widget(page)
+    ask(page, "Who can see my medical records?")
+    log = page.get_by_role("log")
+    expect(log.locator(".pb-msg")).to_have_count(2)
+    ask(page, "please delete this conversation")
+    # Only the confirmation is left: the question, its answer and the request are gone.
+    expect(log.locator(".pb-msg")).to_have_count(1)
+    expect(log.locator(".pb-msg--assistant")).to_contain_text("deleted")
+    saved = stored(page, service)
+    assert saved["conversationId"] is None and len(saved["history"]) == 1
+    ask(page, "What cookies do you use?")  # a new conversation
+    assert stored(page, service)["conversationId"] is not None
+    context.close()
+
+
 def test_a_conversation_the_service_no_longer_knows_is_replaced_without_a_word(
     rasa_url, settings, browser
 ):
@@ -242,17 +261,11 @@ def test_a_conversation_the_service_no_longer_knows_is_replaced_without_a_word(
     context.close()
 
 
-def unused_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class ServiceInThread:
     """Another instance of the real service, in a thread on a port of its own, with some
     settings changed (`services`/`api` fields) and a scratch database."""
 
-    def __init__(self, settings, tmp_path, services=None, api=None) -> None:
+    def __init__(self, settings, tmp_path, port: int, services=None, api=None) -> None:
         import uvicorn
 
         from privacybot.api.app import create_app
@@ -266,7 +279,7 @@ class ServiceInThread:
                 ),
             }
         )
-        self.port = unused_port()
+        self.port = port
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = uvicorn.Server(
             uvicorn.Config(
@@ -285,9 +298,11 @@ class ServiceInThread:
 
 
 @pytest.fixture()
-def service_without_rasa(settings, tmp_path, wait_for):
+def service_without_rasa(settings, tmp_path, wait_for, unused_port):
     """The service with Rasa nowhere to be found: 503 on every message."""
-    service = ServiceInThread(settings, tmp_path, services={"rasa_port": unused_port()})
+    service = ServiceInThread(
+        settings, tmp_path, unused_port(), services={"rasa_port": unused_port()}
+    )
     service.start(wait_for)
     yield service
     service.stop()
@@ -318,9 +333,11 @@ def clinic_site(tmp_path):
 
 
 def test_the_widget_works_on_the_clinics_own_site_when_the_service_allows_it(
-    rasa_url, settings, browser, clinic_site, tmp_path, wait_for
+    rasa_url, settings, browser, clinic_site, tmp_path, wait_for, unused_port
 ):
-    service = ServiceInThread(settings, tmp_path, api={"allowed_origins": [clinic_site.origin]})
+    service = ServiceInThread(
+        settings, tmp_path, unused_port(), api={"allowed_origins": [clinic_site.origin]}
+    )
     service.start(wait_for)
     (clinic_site.folder / "index.html").write_text(
         "<!doctype html><html lang='en'><head><title>Clinic</title></head><body>"

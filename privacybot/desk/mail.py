@@ -17,9 +17,10 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from privacybot.desk.leases import claim_due
 from privacybot.desk.models import OutboxMail, utcnow
 from privacybot.settings import MailSettings
 
@@ -89,25 +90,7 @@ class Outbox:
         return sent, failed
 
     def _claim_due(self, now: datetime) -> list[int]:
-        with self.session_factory() as session, session.begin():
-            candidates = session.scalars(
-                select(OutboxMail.id)
-                .where(OutboxMail.status == "pending", OutboxMail.next_attempt_at <= now)
-                .where(or_(OutboxMail.claimed_until.is_(None), OutboxMail.claimed_until < now))
-                .order_by(OutboxMail.id)
-                .limit(50)
-            ).all()
-            claimed = []
-            for mail_id in candidates:
-                result = session.execute(
-                    update(OutboxMail)
-                    .where(OutboxMail.id == mail_id)
-                    .where(or_(OutboxMail.claimed_until.is_(None), OutboxMail.claimed_until < now))
-                    .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
-                )
-                if result.rowcount == 1:
-                    claimed.append(mail_id)
-            return claimed
+        return claim_due(self.session_factory, OutboxMail, now, CLAIM_SECONDS)
 
     def _deliver(self, mail_id: int) -> bool:
         with self.session_factory() as session:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from privacybot.desk.leases import claim_due
 from privacybot.desk.models import utcnow
 from privacybot.line.events import IGNORE, InboxEntry
 from privacybot.line.models import LineEvent
@@ -50,27 +51,7 @@ class LineInbox:
 
     def claim_due(self, now: datetime | None = None) -> list[int]:
         """Pending events due now, oldest first, leased to this worker."""
-        now = now or utcnow()
-        lease = now + timedelta(seconds=CLAIM_SECONDS)
-        with self.session_factory() as session, session.begin():
-            candidates = session.scalars(
-                select(LineEvent.id)
-                .where(LineEvent.status == "pending", LineEvent.next_attempt_at <= now)
-                .where(or_(LineEvent.claimed_until.is_(None), LineEvent.claimed_until < now))
-                .order_by(LineEvent.id)
-                .limit(50)
-            ).all()
-            claimed = []
-            for event_id in candidates:
-                result = session.execute(
-                    update(LineEvent)
-                    .where(LineEvent.id == event_id)
-                    .where(or_(LineEvent.claimed_until.is_(None), LineEvent.claimed_until < now))
-                    .values(claimed_until=lease)
-                )
-                if result.rowcount == 1:
-                    claimed.append(event_id)
-            return claimed
+        return claim_due(self.session_factory, LineEvent, now or utcnow(), CLAIM_SECONDS)
 
     def get(self, event_id: int) -> LineEvent | None:
         with self.session_factory() as session:

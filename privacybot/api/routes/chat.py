@@ -10,6 +10,7 @@ import secrets
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import SQLAlchemyError
 
 from privacybot.api.assistant_client import AssistantUnavailable
 from privacybot.api.deps import get_settings_dep
@@ -97,7 +98,14 @@ async def send_message(
         ) from None
     forgotten = any(r["custom"].get("outcome") == "forget" for r in replies)
     if forgotten:  # after the turn, so Rasa has saved it: nothing is written back
-        await asyncio.to_thread(request.app.state.conversations.forget, conversation_id)
+        try:
+            await asyncio.to_thread(request.app.state.conversations.forget, conversation_id)
+        except SQLAlchemyError:  # never confirm a deletion that did not happen
+            raise HTTPException(
+                status_code=503,
+                detail="The conversation could not be deleted just now. Please ask again in a "
+                f"moment, or write to {settings.clinic.contact_email}.",
+            ) from None
     return ChatTurn(
         conversation_id=conversation_id,
         replies=[ChatReply(**r) for r in replies],
