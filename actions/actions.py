@@ -10,10 +10,16 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.runtime import ASSISTANT, CATALOG
+from actions.runtime import (
+    ASSISTANT,
+    channel_language,
+    is_button,
+    kind_titles,
+)
 from privacybot.desk.references import find_reference
 from privacybot.handoff.form import is_yes, kind_from_text
 from privacybot.replies import Outcome
+from privacybot.replies.catalog import MessageCatalog
 
 
 class ActionRespond(Action):
@@ -30,42 +36,48 @@ class ActionRespond(Action):
             for item in message.get("intent_ranking") or []
             if item.get("name")
         }
-        reply = ASSISTANT.respond(text, rasa_intents=ranking or None)
+        hint = channel_language(tracker) or tracker.get_slot("language")
+        reply = ASSISTANT.respond(text, rasa_intents=ranking or None, language=hint)
+        catalog = ASSISTANT.catalogs[reply.language]
+        language = [SlotSet("language", reply.language)]
         accepted_offer = tracker.get_slot("handoff_offered") and (
-            reply.intent == "affirm" or is_yes(text) or text == CATALOG.say("handoff_offer_yes")
+            reply.intent == "affirm" or is_yes(text) or is_button(text, "handoff_offer_yes")
         )
         if reply.outcome == Outcome.REQUEST and reply.intent == "ask_request_status":
             dispatcher.utter_message(json_message=reply.payload())
             return [
+                *language,
                 SlotSet("status_reference", find_reference(text)),
                 FollowupAction("status_form"),
             ]
         if reply.outcome == Outcome.REQUEST or (accepted_offer and reply.outcome != "emergency"):
-            return start_request_form(dispatcher, reply, text)
+            return language + start_request_form(dispatcher, reply, text, catalog)
 
         events: list[dict[str, Any]] = [SlotSet("handoff_offered", False)]
         buttons = reply.buttons
         if reply.outcome == Outcome.ANSWER and reply.sections[:1] == [7]:
-            reply.text += "\n" + CATALOG.say("handoff_offer")
+            reply.text += "\n" + catalog.say("handoff_offer")
             buttons = [
                 {
-                    "title": CATALOG.say("handoff_offer_yes"),
-                    "payload": CATALOG.say("handoff_offer_yes"),
+                    "title": catalog.say("handoff_offer_yes"),
+                    "payload": catalog.say("handoff_offer_yes"),
                 }
             ]
             events = [SlotSet("handoff_offered", True)]
         payload = reply.payload()
         payload["text"] = reply.text
         dispatcher.utter_message(text=reply.text, json_message=payload, buttons=buttons)
-        return events
+        return language + events
 
 
-def start_request_form(dispatcher: CollectingDispatcher, reply, text: str) -> list[dict]:
+def start_request_form(
+    dispatcher: CollectingDispatcher, reply, text: str, catalog: MessageCatalog
+) -> list[dict]:
     """Say what happens next, then let Rasa's request form collect the details."""
-    intro = CATALOG.say("request_intro")
+    intro = catalog.say("request_intro")
     payload = {**reply.payload(), "outcome": "request", "text": intro}
     dispatcher.utter_message(text=intro, json_message=payload)
-    kind = kind_from_text(text) if reply.outcome == Outcome.REQUEST else None
+    kind = kind_from_text(text, kind_titles()) if reply.outcome == Outcome.REQUEST else None
     # Only a kind read from the words is set: an empty value would be validated as an answer.
     known = [SlotSet("request_kind", kind)] if kind else []
     return [

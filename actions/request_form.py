@@ -16,11 +16,20 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.runtime import ASSISTANT, CATALOG, INTAKE, payload
+from actions.runtime import (
+    ASSISTANT,
+    INTAKE,
+    catalog_for,
+    conversation_language,
+    invalid_answer,
+    is_button,
+    kind_titles,
+    payload,
+)
 from privacybot.desk import intake
 from privacybot.handoff.form import (
     FORM_FIELDS,
-    KIND_TITLES,
+    KINDS,
     field_to_change,
     is_cancel,
     is_skip,
@@ -29,6 +38,7 @@ from privacybot.handoff.form import (
     on_behalf_from_text,
 )
 from privacybot.handoff.intake_client import IntakeRejected, IntakeUnavailable
+from privacybot.replies.catalog import MessageCatalog
 
 NO_PHONE = "-"
 # What the conversation holds instead of the requester's details: the details themselves are
@@ -62,22 +72,14 @@ def say(
     )
 
 
-def buttons_for(slot: str) -> list[dict]:
-    if slot == "request_kind":
-        return [{"title": title, "payload": title} for title in KIND_TITLES.values()]
-    if slot == "on_behalf_of":
-        return [
-            {"title": CATALOG.say(key), "payload": CATALOG.say(key)}
-            for key in ("on_behalf_self", "on_behalf_other")
-        ]
-    if slot == "phone":
-        return [{"title": "Skip", "payload": "skip"}]
-    if slot == "request_confirmed":
-        return [
-            {"title": CATALOG.say(key), "payload": CATALOG.say(key)}
-            for key in ("confirm_yes", "confirm_change", "confirm_cancel")
-        ]
-    return []
+def buttons_for(slot: str, catalog: MessageCatalog) -> list[dict]:
+    keys = {
+        "request_kind": [f"kind_{kind}" for kind in KINDS],
+        "on_behalf_of": ["on_behalf_self", "on_behalf_other"],
+        "phone": ["skip_button"],
+        "request_confirmed": ["confirm_yes", "confirm_change", "confirm_cancel"],
+    }.get(slot, [])
+    return [{"title": catalog.say(key), "payload": catalog.say(key)} for key in keys]
 
 
 class AskSlot:
@@ -91,8 +93,12 @@ class AskSlot:
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        catalog = catalog_for(tracker)
         say(
-            dispatcher, CATALOG.say(PROMPTS[self.slot]), buttons_for(self.slot), form_slot=self.slot
+            dispatcher,
+            catalog.say(PROMPTS[self.slot]),
+            buttons_for(self.slot, catalog),
+            form_slot=self.slot,
         )
         return []
 
@@ -132,18 +138,19 @@ class AskRequestConfirmed(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        catalog = catalog_for(tracker)
         try:
             fields = request_fields(tracker)
         except (IntakeUnavailable, DraftLost) as error:
             problem = "draft_expired" if isinstance(error, DraftLost) else "draft_unavailable"
-            say(dispatcher, CATALOG.say(problem), request_status="failed")
+            say(dispatcher, catalog.say(problem), request_status="failed")
             return [SlotSet("request_cancelled", True), SlotSet("requested_slot", None)]
         # personal: the read-back quotes the requester's details, so the tracker store keeps
         # a placeholder instead of this message (bot/tracker_store.py).
         say(
             dispatcher,
-            summary(fields) + "\n" + CATALOG.say("ask_request_confirmed"),
-            buttons_for("request_confirmed"),
+            summary(fields, catalog) + "\n" + catalog.say("ask_request_confirmed"),
+            buttons_for("request_confirmed", catalog),
             form_slot="request_confirmed",
             personal=True,
         )
@@ -178,19 +185,21 @@ def request_fields(tracker: Tracker) -> dict[str, Any]:
     }
 
 
-def summary(fields: dict[str, Any]) -> str:
+def summary(fields: dict[str, Any], catalog: MessageCatalog) -> str:
+    say_ = catalog.say
     if fields["on_behalf_of"] == "other":
-        on_behalf = CATALOG.say("summary_on_behalf_other", relationship=fields["relationship"])
+        on_behalf = say_("summary_on_behalf_other", relationship=fields["relationship"])
     else:
-        on_behalf = CATALOG.say("summary_on_behalf_self")
+        on_behalf = say_("summary_on_behalf_self")
+    kind = say_(f"kind_{fields['kind']}") if fields["kind"] in KINDS else "-"
     lines = [
-        CATALOG.say("summary_intro"),
-        f"• {CATALOG.say('summary_kind')}: {KIND_TITLES.get(fields['kind'], '-')}",
-        f"• {CATALOG.say('summary_name')}: {fields['requester_name']}",
-        f"• {CATALOG.say('summary_email')}: {fields['contact_email']}",
-        f"• {CATALOG.say('summary_phone')}: {fields['phone'] or '-'}",
-        f"• {CATALOG.say('summary_on_behalf')}: {on_behalf}",
-        f"• {CATALOG.say('summary_description')}: {fields['description']}",
+        say_("summary_intro"),
+        f"• {say_('summary_kind')}: {kind}",
+        f"• {say_('summary_name')}: {fields['requester_name']}",
+        f"• {say_('summary_email')}: {fields['contact_email']}",
+        f"• {say_('summary_phone')}: {fields['phone'] or '-'}",
+        f"• {say_('summary_on_behalf')}: {on_behalf}",
+        f"• {say_('summary_description')}: {fields['description']}",
     ]
     return "\n".join(lines)
 
@@ -217,18 +226,19 @@ class ValidateRequestForm(FormValidationAction):
         return domain_slots
 
     def _screen(
-        self, value: Any, dispatcher: CollectingDispatcher, slot: str
+        self, value: Any, dispatcher: CollectingDispatcher, slot: str, tracker: Tracker
     ) -> dict[str, Any] | None:
         """Cancel, an emergency or a question interrupts the form; None lets the answer through."""
         text = str(value or "")
+        language = conversation_language(tracker)
         if ASSISTANT.is_emergency(text):
-            reply = ASSISTANT.emergency_reply()
+            reply = ASSISTANT.emergency_reply(language)
             dispatcher.utter_message(text=reply.text, json_message=reply.payload())
             return stop_form(request_cancelled=True)
         if is_cancel(text):
             return stop_form(request_cancelled=True)
-        if slot != "request_description" and text.rstrip().endswith("?"):
-            reply = ASSISTANT.respond(text)
+        if slot != "request_description" and text.rstrip().endswith(("?", "？")):
+            reply = ASSISTANT.respond(text, language=language)
             dispatcher.utter_message(text=reply.text, json_message=reply.payload())
             return {slot: None}
         return None
@@ -240,12 +250,18 @@ class ValidateRequestForm(FormValidationAction):
         try:
             INTAKE.keep_draft(draft_key(tracker), {slot: value})
         except IntakeUnavailable:
-            say(dispatcher, CATALOG.say("draft_unavailable"), request_status="failed")
+            say(dispatcher, catalog_for(tracker).say("draft_unavailable"), request_status="failed")
             return stop_form(request_cancelled=True)
         return {slot: PLACEHOLDERS[slot]}
 
-    def _invalid(self, dispatcher: CollectingDispatcher, slot: str, reason: str) -> dict:
-        say(dispatcher, CATALOG.say("invalid_answer", reason=reason), form_slot=slot)
+    def _invalid(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        slot: str,
+        error: intake.FieldError,
+    ) -> dict:
+        say(dispatcher, invalid_answer(catalog_for(tracker), error), form_slot=slot)
         return {slot: None}
 
     def validate_request_kind(
@@ -253,46 +269,46 @@ class ValidateRequestForm(FormValidationAction):
     ) -> dict[str, Any]:
         if value is None:  # not answered yet
             return {"request_kind": None}
-        if (stop := self._screen(value, dispatcher, "request_kind")) is not None:
+        if (stop := self._screen(value, dispatcher, "request_kind", tracker)) is not None:
             return stop
-        kind = kind_from_text(str(value))
+        kind = kind_from_text(str(value), kind_titles())
         if kind is None:
-            say(dispatcher, CATALOG.say("unclear_kind"), form_slot="request_kind")
+            say(dispatcher, catalog_for(tracker).say("unclear_kind"), form_slot="request_kind")
         return {"request_kind": kind}
 
     def validate_requester_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if (stop := self._screen(value, dispatcher, "requester_name")) is not None:
+        if (stop := self._screen(value, dispatcher, "requester_name", tracker)) is not None:
             return stop
         try:
             name = intake.clean_name(str(value))
         except intake.FieldError as error:
-            return self._invalid(dispatcher, "requester_name", error.reason)
+            return self._invalid(dispatcher, tracker, "requester_name", error)
         return self._keep(dispatcher, tracker, "requester_name", name)
 
     def validate_contact_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if (stop := self._screen(value, dispatcher, "contact_email")) is not None:
+        if (stop := self._screen(value, dispatcher, "contact_email", tracker)) is not None:
             return stop
         try:
             email = intake.clean_email(str(value))
         except intake.FieldError as error:
-            return self._invalid(dispatcher, "contact_email", error.reason)
+            return self._invalid(dispatcher, tracker, "contact_email", error)
         return self._keep(dispatcher, tracker, "contact_email", email)
 
     def validate_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if (stop := self._screen(value, dispatcher, "phone")) is not None:
+        if (stop := self._screen(value, dispatcher, "phone", tracker)) is not None:
             return stop
         if is_skip(str(value)):
             return {"phone": NO_PHONE}
         try:
             phone = intake.clean_phone(str(value))
         except intake.FieldError as error:
-            return self._invalid(dispatcher, "phone", error.reason)
+            return self._invalid(dispatcher, tracker, "phone", error)
         if not phone:
             return {"phone": NO_PHONE}
         return self._keep(dispatcher, tracker, "phone", phone)
@@ -300,44 +316,49 @@ class ValidateRequestForm(FormValidationAction):
     def validate_on_behalf_of(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if (stop := self._screen(value, dispatcher, "on_behalf_of")) is not None:
+        if (stop := self._screen(value, dispatcher, "on_behalf_of", tracker)) is not None:
             return stop
         choice = on_behalf_from_text(str(value))
+        if is_button(str(value), "on_behalf_self"):
+            choice = "self"
+        elif is_button(str(value), "on_behalf_other"):
+            choice = "other"
         if choice is None:
-            say(dispatcher, CATALOG.say("unclear_on_behalf"), form_slot="on_behalf_of")
+            say(dispatcher, catalog_for(tracker).say("unclear_on_behalf"), form_slot="on_behalf_of")
         return {"on_behalf_of": choice}
 
     def validate_relationship(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if (stop := self._screen(value, dispatcher, "relationship")) is not None:
+        if (stop := self._screen(value, dispatcher, "relationship", tracker)) is not None:
             return stop
         try:
             relationship = intake.clean_relationship(str(value), "other")
         except intake.FieldError as error:
-            return self._invalid(dispatcher, "relationship", error.reason)
+            return self._invalid(dispatcher, tracker, "relationship", error)
         return self._keep(dispatcher, tracker, "relationship", relationship)
 
     def validate_request_description(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if (stop := self._screen(value, dispatcher, "request_description")) is not None:
+        if (stop := self._screen(value, dispatcher, "request_description", tracker)) is not None:
             return stop
         try:
             description = intake.clean_description(str(value))
         except intake.FieldError as error:
-            return self._invalid(dispatcher, "request_description", error.reason)
+            return self._invalid(dispatcher, tracker, "request_description", error)
         return self._keep(dispatcher, tracker, "request_description", description)
 
     def validate_request_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         text = str(value or "")
-        if text == CATALOG.say("confirm_cancel"):
+        catalog = catalog_for(tracker)
+        if is_button(text, "confirm_cancel"):
             return stop_form(request_cancelled=True)
-        if (stop := self._screen(value, dispatcher, "request_confirmed")) is not None:
+        if (stop := self._screen(value, dispatcher, "request_confirmed", tracker)) is not None:
             return stop
-        if is_yes(text) or text == CATALOG.say("confirm_yes"):
+        if is_yes(text) or is_button(text, "confirm_yes"):
             return {"request_confirmed": True}
         field = field_to_change(text)
         if field:
@@ -345,13 +366,15 @@ class ValidateRequestForm(FormValidationAction):
             if field == "on_behalf_of":
                 slots["relationship"] = None
             return slots
-        if text == CATALOG.say("confirm_change") or text.lower().startswith(("change", "edit")):
-            say(dispatcher, CATALOG.say("change_which"), form_slot="request_confirmed")
+        if is_button(text, "confirm_change") or text.lower().startswith(
+            ("change", "edit", "変更", "修正")
+        ):
+            say(dispatcher, catalog.say("change_which"), form_slot="request_confirmed")
             return {"request_confirmed": None}
         say(
             dispatcher,
-            CATALOG.say("unclear_confirmation"),
-            buttons_for("request_confirmed"),
+            catalog.say("unclear_confirmation"),
+            buttons_for("request_confirmed", catalog),
             form_slot="request_confirmed",
         )
         return {"request_confirmed": None}
@@ -368,30 +391,31 @@ class ActionFinishRequest(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         slot = tracker.get_slot
+        catalog = catalog_for(tracker)
         cleared = [SlotSet(name, None) for name in SLOTS_TO_CLEAR]
         if slot("request_cancelled") or slot("request_confirmed") is not True:
             with contextlib.suppress(IntakeUnavailable):  # abandoned drafts are purged anyway
                 INTAKE.discard_draft(draft_key(tracker))
-            say(dispatcher, CATALOG.say("cancelled"), request_status="cancelled")
+            say(dispatcher, catalog.say("cancelled"), request_status="cancelled")
             return cleared
         key = f"{tracker.sender_id}:{slot('request_form_id')}"
         channel = (tracker.get_latest_input_channel() or "chat")[:20]
         try:
             reference = INTAKE.submit(request_fields(tracker), key, channel)
         except DraftLost:  # nothing to send any more: say so, and start afresh
-            say(dispatcher, CATALOG.say("draft_expired"), request_status="cancelled")
+            say(dispatcher, catalog.say("draft_expired"), request_status="cancelled")
             return cleared
         except (IntakeUnavailable, IntakeRejected):
             # Nothing was stored: keep the answers so that "yes" can try again.
             say(
                 dispatcher,
-                CATALOG.say("submit_failed"),
-                buttons_for("request_confirmed"),
+                catalog.say("submit_failed"),
+                buttons_for("request_confirmed", catalog),
                 request_status="failed",
             )
             return [SlotSet("request_confirmed", None), FollowupAction("request_form")]
         with contextlib.suppress(IntakeUnavailable):  # stored; a left-over draft is purged
             INTAKE.discard_draft(draft_key(tracker))
-        text = CATALOG.say("submitted", reference=reference)
+        text = catalog.say("submitted", reference=reference)
         say(dispatcher, text, reference=reference, request_status="submitted")
         return [*cleared, SlotSet("last_reference", reference)]

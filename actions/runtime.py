@@ -2,13 +2,56 @@
 
 from __future__ import annotations
 
+from rasa_sdk import Tracker
+
 from privacybot.assistant import PolicyAssistant
+from privacybot.desk.intake import FieldError
+from privacybot.handoff.form import KINDS
 from privacybot.handoff.intake_client import IntakeClient
+from privacybot.replies.catalog import MessageCatalog
 from privacybot.settings import get_settings
 
 ASSISTANT = PolicyAssistant()
-CATALOG = ASSISTANT.catalog
 INTAKE = IntakeClient.from_settings(get_settings())
+
+
+def channel_language(tracker: Tracker) -> str | None:
+    """The language the channel asks for (the widget's switch), if it is one of the clinic's."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    language = metadata.get("language") if isinstance(metadata, dict) else None
+    return language if language in ASSISTANT.catalogs else None
+
+
+def conversation_language(tracker: Tracker) -> str:
+    """The language this conversation is held in: the widget's choice, else the language
+    the patient has been writing in, else the clinic's first language."""
+    language = channel_language(tracker) or tracker.get_slot("language")
+    return language if language in ASSISTANT.catalogs else ASSISTANT.default_language
+
+
+def catalog_for(tracker: Tracker) -> MessageCatalog:
+    return ASSISTANT.catalogs[conversation_language(tracker)]
+
+
+def is_button(text: str, key: str) -> bool:
+    """`text` is the wording of the button `key` in any of the clinic's languages."""
+    return (text or "").strip() in {c.say(key) for c in ASSISTANT.catalogs.values()}
+
+
+def kind_titles() -> dict[str, str]:
+    """Every language's button title of each kind of request, mapped to the kind."""
+    return {
+        catalog.say(f"kind_{kind}"): kind
+        for catalog in ASSISTANT.catalogs.values()
+        for kind in KINDS
+    }
+
+
+def invalid_answer(catalog: MessageCatalog, error: FieldError) -> str:
+    """Why a form answer was not accepted, in the catalogue's language."""
+    key = f"field_{error.code}"
+    reason = catalog.say(key, **error.values) if key in catalog.messages else error.reason
+    return catalog.say("invalid_answer", reason=reason)
 
 
 def payload(outcome: str, intent: str = "", **extra: object) -> dict:

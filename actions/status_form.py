@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.request_form import AskSlot, say, stop_form
-from actions.runtime import ASSISTANT, CATALOG, INTAKE
+from actions.runtime import ASSISTANT, INTAKE, catalog_for, conversation_language, invalid_answer
 from privacybot.desk import intake
 from privacybot.desk.references import find_reference, normalise_reference
 from privacybot.handoff.form import is_cancel
@@ -30,10 +30,12 @@ class ValidateStatusForm(FormValidationAction):
     def name(self) -> str:
         return "validate_status_form"
 
-    def _interrupt(self, value: Any, dispatcher: CollectingDispatcher) -> dict | None:
+    def _interrupt(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict | None:
         text = str(value or "")
         if ASSISTANT.is_emergency(text):
-            reply = ASSISTANT.emergency_reply()
+            reply = ASSISTANT.emergency_reply(conversation_language(tracker))
             dispatcher.utter_message(text=reply.text, json_message=reply.payload())
             return stop_form(status_reference=None, status_email=None)
         if is_cancel(text):
@@ -43,26 +45,26 @@ class ValidateStatusForm(FormValidationAction):
     def validate_status_reference(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if (stop := self._interrupt(value, dispatcher)) is not None:
+        if (stop := self._interrupt(value, dispatcher, tracker)) is not None:
             return stop
         reference = normalise_reference(str(value)) or find_reference(str(value))
         if reference is None:
-            say(dispatcher, CATALOG.say("status_bad_reference"), form_slot="status_reference")
+            say(
+                dispatcher,
+                catalog_for(tracker).say("status_bad_reference"),
+                form_slot="status_reference",
+            )
         return {"status_reference": reference}
 
     def validate_status_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if (stop := self._interrupt(value, dispatcher)) is not None:
+        if (stop := self._interrupt(value, dispatcher, tracker)) is not None:
             return stop
         try:
             return {"status_email": intake.clean_email(str(value))}
         except intake.FieldError as error:
-            say(
-                dispatcher,
-                CATALOG.say("invalid_answer", reason=error.reason),
-                form_slot="status_email",
-            )
+            say(dispatcher, invalid_answer(catalog_for(tracker), error), form_slot="status_email")
             return {"status_email": None}
 
 
@@ -74,22 +76,23 @@ class ActionTellRequestStatus(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         reference, email = tracker.get_slot("status_reference"), tracker.get_slot("status_email")
+        catalog = catalog_for(tracker)
         cleared = [SlotSet("status_reference", None), SlotSet("status_email", None)]
         if not reference or not email:
-            say(dispatcher, CATALOG.say("cancelled"))
+            say(dispatcher, catalog.say("cancelled"))
             return cleared
         try:
             status = INTAKE.status(reference, email)
         except IntakeUnavailable:
-            say(dispatcher, CATALOG.say("status_unavailable"))
+            say(dispatcher, catalog.say("status_unavailable"))
             return cleared
         if status is None:
-            say(dispatcher, CATALOG.say("status_not_found"))
+            say(dispatcher, catalog.say("status_not_found"))
         else:
-            label = CATALOG.say(f"status_{status}")
+            label = catalog.say(f"status_{status}")
             say(
                 dispatcher,
-                CATALOG.say("status_reply", reference=reference, status=label),
+                catalog.say("status_reply", reference=reference, status=label),
                 reference=reference,
                 request_status=status,
             )

@@ -1,4 +1,4 @@
-"""The policy assistant: one patient message in, one reply out.
+"""The policy assistant: one patient message in, one reply out, in the patient's language.
 
 The order of decisions is the order of what matters most to a patient:
   1. an emergency is answered with the emergency number before anything else;
@@ -7,23 +7,30 @@ The order of decisions is the order of what matters most to a patient:
   4. anything outside personal information (bookings, fees, medical advice) is redirected;
   5. a policy question is answered by quoting the matching section, or honestly declined
      when the policy does not cover it.
-Rasa's intent ranking, when given, is combined with the embedding classifier trained on the
-same NLU examples.
+Each of the clinic's languages has its own reader, intent classifier and section ranker
+(`LanguageAssistant`); `PolicyAssistant` picks the one that can read the message and answers
+in the language the patient writes in (or chose, when the message does not show it).
+Rasa's intent ranking, when given, is combined with the classifier trained on the same NLU
+examples.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from privacybot.corpus import load_policy, load_question_bank
+from privacybot.corpus import Policy, load_policy, load_question_bank
 from privacybot.desk.references import find_reference
 from privacybot.replies import Outcome, Reply
 from privacybot.replies.catalog import MessageCatalog
 from privacybot.replies.reply import Citation
 from privacybot.retrieval import SectionRanker, SectionRanking, build_policy_index
-from privacybot.retrieval.embeddings import encode, encode_cached
+from privacybot.retrieval.index import bank_entries
+from privacybot.retrieval.ranker import RankerWeights
+from privacybot.retrieval.readers import make_reader
 from privacybot.settings import PROJECT_ROOT, Settings, get_settings
+from privacybot.text.language import detect_language, is_japanese
+from privacybot.text.romaji import looks_like_romaji
+from privacybot.triage import cues
 from privacybot.triage.emergency import EmergencyDetector
 from privacybot.triage.intents import SMALLTALK_INTENTS, IntentClassifier
 from privacybot.triage.nlu_examples import read_nlu_examples
@@ -51,46 +58,63 @@ class TriageThresholds:
     policy_vote: float = 0.10
 
 
-class PolicyAssistant:
-    def __init__(self, settings: Settings | None = None, language: str = "en") -> None:
-        self.settings = settings or get_settings()
-        encode(["warm up"])  # load the embedding model now, not on the first patient's message
-        corpus = self.settings.corpus
-        policy = load_policy(corpus.policy_file(language))
-        bank = load_question_bank(corpus.question_bank_file(language), policy)
+# Japanese: chosen on tests/ja_dev_questions.yml the same way. Rasa's DIET splits words at
+# spaces, which Japanese does not have, so its ranking gets no vote; the reader's TF-IDF
+# similarities are lower than embedding similarities, hence the lower retrieval thresholds.
+THRESHOLDS = {
+    "en": (TriageThresholds(), RankerWeights()),
+    "ja": (
+        TriageThresholds(emergency=0.5, rasa_weight=0.0, confident_answer=0.45),
+        RankerWeights(min_score=0.2),
+    ),
+}
+
+
+def nlu_examples(language: str) -> list[tuple[str, str]]:
+    """Rasa's training examples of one language: data/nlu/<language>/ (English: data/nlu/)."""
+    directory = NLU_DIR / language
+    return read_nlu_examples(directory if directory.is_dir() else NLU_DIR)
+
+
+class LanguageAssistant:
+    """Understanding of one language: its reader, intent classifier, section ranker and cues."""
+
+    def __init__(self, settings: Settings, language: str) -> None:
+        self.language = language
+        published = settings.clinic.languages[0]
+        policy = load_policy(settings.corpus.quoted_policy_file(language, published))
+        bank = load_question_bank(settings.corpus.question_bank_file(language), policy)
         # The question bank's questions are policy questions too: they teach the intent
         # classifier the short keyword queries and paraphrases patients use.
-        examples = read_nlu_examples(NLU_DIR) + [(q, "ask_policy") for q in bank.all_questions]
+        examples = nlu_examples(language) + [(q, "ask_policy") for q in bank.all_questions]
         texts = [text for text, _ in examples]
-        self.index = build_policy_index(policy, bank, CACHE_DIR, extra_vocabulary=texts)
-        self.ranker = SectionRanker(self.index)
-        self.intents = IntentClassifier(encode_cached(texts, CACHE_DIR), [i for _, i in examples])
+        reader = make_reader(
+            language,
+            [p.with_context() for p in policy.passages] + bank_entries(bank)[0] + texts,
+            CACHE_DIR,
+        )
+        self.reader = reader
+        self.thresholds, weights = THRESHOLDS.get(language, THRESHOLDS["en"])
+        self.index = build_policy_index(policy, bank, reader)
+        self.ranker = SectionRanker(self.index, weights)
+        self.intents = IntentClassifier(reader.vectors(texts), [i for _, i in examples])
         self.emergency = EmergencyDetector(language)
-        self.question_form = QuestionForm()
-        self.thresholds = TriageThresholds()
-        self.catalog = MessageCatalog.for_clinic(self.settings.clinic, language)
+        self.question_form = QuestionForm(language)
 
     @property
-    def policy(self):
+    def policy(self) -> Policy:
         return self.index.policy
 
-    def respond(self, message: str, rasa_intents: dict[str, float] | None = None) -> Reply:
-        reply = self._respond(message, rasa_intents)
-        if rasa_intents:
-            top = sorted(rasa_intents.items(), key=lambda item: item[1], reverse=True)[:3]
-            reply.rasa_intents = {name: round(p, 4) for name, p in top}
-        return reply
-
-    def _respond(self, message: str, rasa_intents: dict[str, float] | None) -> Reply:
-        text = " ".join((message or "").split())[:MAX_MESSAGE_CHARS]
-        if not text:
-            return self._reply(Outcome.FALLBACK, self.catalog.say("empty"), "empty", 1.0)
-        corrected = self.index.analyzer.correct(text)
-        vector = encode([corrected])[0]
+    def respond(
+        self, text: str, rasa_intents: dict[str, float] | None, catalog: MessageCatalog
+    ) -> Reply:
+        corrected = self.reader.correct(text)
+        vector = self.reader.vector(corrected)
         by_meaning = self.intents.predict(vector)
         intents = self._combine(by_meaning, rasa_intents)
-        intent = _plausible_intent(intents, text)
+        intent = self._plausible_intent(intents, text)
         confidence = intents[intent]
+        reply = _Replies(catalog, self.policy)
 
         # 1. Emergency: an emergency phrase, the meaning of the message, or both classifiers
         # together putting emergency first; whatever else the message says.
@@ -100,22 +124,20 @@ class PolicyAssistant:
             or emergency_probability >= self.thresholds.emergency
             or intent == "emergency"
         ):
-            return self._reply(
+            return reply.say(
                 Outcome.EMERGENCY,
-                self.catalog.say("emergency"),
+                "emergency",
                 "emergency",
                 max(emergency_probability, intents.get("emergency", 0.0)),
             )
         # 2. "Forget this conversation": the chat itself, deleted by the channel after this turn.
         if intent == "forget_conversation":
-            return self._reply(Outcome.FORGET, self.catalog.say("forget"), intent, confidence)
+            return reply.say(Outcome.FORGET, "forget", intent, confidence)
         # 3. A request to act on their data (asking how to make one is a policy question).
         if intent == "make_request" and self.question_form.asks_how_to(text):
             intent = "ask_policy"
         if intent == "make_request":
-            return self._reply(
-                Outcome.REQUEST, self.catalog.say("request"), intent, confidence, sections=[7]
-            )
+            return reply.say(Outcome.REQUEST, "request", intent, confidence, sections=[7])
         ranking = self.ranker.rank_vector(text, corrected, vector)
         # 4-5. Small talk and other topics, unless it is clearly a policy question after all.
         if intent in SMALLTALK_INTENTS or intent == "out_of_scope":
@@ -124,50 +146,33 @@ class PolicyAssistant:
                 and ranking.scores[0] >= self.thresholds.confident_answer
                 and intents.get("ask_policy", 0.0) >= self.thresholds.policy_vote
             ):
-                return self._answer(ranking, intent, confidence)
+                return reply.answer(ranking, intent, confidence)
             if intent == "out_of_scope":
-                return self._reply(
-                    Outcome.OUT_OF_SCOPE, self.catalog.say("out_of_scope"), intent, confidence
-                )
-            return self._reply(Outcome.SMALLTALK, self.catalog.say(intent), intent, confidence)
+                return reply.say(Outcome.OUT_OF_SCOPE, "out_of_scope", intent, confidence)
+            return reply.say(Outcome.SMALLTALK, intent, intent, confidence)
         if intent in ("affirm", "deny", "cancel"):
-            return self._reply(
-                Outcome.SMALLTALK, self.catalog.say("acknowledge"), intent, confidence
-            )
+            return reply.say(Outcome.SMALLTALK, "acknowledge", intent, confidence)
         if intent == "ask_request_status":
-            return self._reply(
-                Outcome.REQUEST, self.catalog.say("status_ask_reference"), intent, confidence
-            )
+            return reply.say(Outcome.REQUEST, "status_ask_reference", intent, confidence)
         # 6. A policy question: quote the section, or say honestly that the policy is silent.
         if not ranking.covered:
-            return self._reply(
-                Outcome.NOT_COVERED,
-                self.catalog.say("not_covered"),
-                intent,
-                confidence,
-                scores=ranking.scores[:3],
+            return reply.say(
+                Outcome.NOT_COVERED, "not_covered", intent, confidence, scores=ranking.scores[:3]
             )
-        return self._answer(ranking, intent, confidence)
+        return reply.answer(ranking, intent, confidence)
 
-    def is_emergency(self, message: str) -> bool:
-        """The emergency check on its own, for text typed into a form."""
-        text = " ".join((message or "").split())[:MAX_MESSAGE_CHARS]
-        if not text:
-            return False
+    def is_emergency(self, text: str) -> bool:
         if self.emergency.matches(text):
             return True
-        vector = encode([self.index.analyzer.correct(text)])[0]
+        vector = self.reader.vector(self.reader.correct(text))
         return self.intents.predict(vector).get("emergency", 0.0) >= self.thresholds.emergency
-
-    def emergency_reply(self) -> Reply:
-        return self._reply(Outcome.EMERGENCY, self.catalog.say("emergency"), "emergency", 1.0)
 
     def _combine(
         self, embedding: dict[str, float], rasa: dict[str, float] | None
     ) -> dict[str, float]:
-        if not rasa:
-            return embedding
         weight = self.thresholds.rasa_weight
+        if not rasa or weight <= 0:
+            return embedding
         known = {i: p for i, p in rasa.items() if i in embedding}
         total = sum(known.values())
         if total <= 0:
@@ -176,7 +181,148 @@ class PolicyAssistant:
             i: (1 - weight) * p + weight * known.get(i, 0.0) / total for i, p in embedding.items()
         }
 
-    def _answer(self, ranking: SectionRanking, intent: str, confidence: float) -> Reply:
+    def _plausible_intent(self, intents: dict[str, float], text: str) -> str:
+        """The best intent that fits the message's form: a dialogue act only for a short reply,
+        a status question only with a reference number or a word about progress."""
+        excluded = set()
+        if not cues.is_short_reply(text, self.language):
+            excluded |= DIALOGUE_ACTS
+        if not (find_reference(text) or cues.speaks_of_progress(text, self.language)):
+            excluded.add("ask_request_status")
+        if not cues.speaks_of_chat(text, self.language):
+            excluded.add("forget_conversation")
+        candidates = {i: p for i, p in intents.items() if i not in excluded} or intents
+        return max(candidates, key=candidates.get)
+
+
+class PolicyAssistant:
+    """The assistant in every language of the clinic (clinic.yml `clinic.languages`)."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.languages = list(self.settings.clinic.languages)
+        self.default_language = self.languages[0]
+        self.by_language = {code: LanguageAssistant(self.settings, code) for code in self.languages}
+        self.catalogs = {
+            code: MessageCatalog.for_clinic(self.settings.clinic, code) for code in self.languages
+        }
+
+    # The default language's parts, for the benchmark and the staff tools.
+    @property
+    def policy(self) -> Policy:
+        return self.by_language[self.default_language].policy
+
+    @property
+    def index(self):
+        return self.by_language[self.default_language].index
+
+    @property
+    def ranker(self) -> SectionRanker:
+        return self.by_language[self.default_language].ranker
+
+    @property
+    def catalog(self) -> MessageCatalog:
+        return self.catalogs[self.default_language]
+
+    def language_of(self, message: str, hint: str | None = None) -> str:
+        """The language to answer in: the message's own, else the hint (the conversation's or
+        the channel's language), else the clinic's first language."""
+        for code in (detect_language(message or ""), hint):
+            if code in self.catalogs:
+                return code
+        return self.default_language
+
+    def respond(
+        self,
+        message: str,
+        rasa_intents: dict[str, float] | None = None,
+        language: str | None = None,
+    ) -> Reply:
+        """The reply to one message; `language` is the conversation's language so far."""
+        text = " ".join((message or "").split())[:MAX_MESSAGE_CHARS]
+        reply_language = self.language_of(text, language)
+        catalog = self.catalogs[reply_language]
+        if not text:
+            reply = _Replies(catalog, self.policy).say(Outcome.FALLBACK, "empty", "empty", 1.0)
+        else:
+            understanding = self._understanding(text, reply_language)
+            if self._emergency_in_other_language(text, understanding):
+                reply = _Replies(catalog, understanding.policy).say(
+                    Outcome.EMERGENCY, "emergency", "emergency", 1.0
+                )
+            else:
+                reply = understanding.respond(text, rasa_intents, catalog)
+        reply.language = reply_language
+        if rasa_intents:
+            top = sorted(rasa_intents.items(), key=lambda item: item[1], reverse=True)[:3]
+            reply.rasa_intents = {name: round(p, 4) for name, p in top}
+        return reply
+
+    def is_emergency(self, message: str) -> bool:
+        """The emergency check on its own, for text typed into a form."""
+        text = " ".join((message or "").split())[:MAX_MESSAGE_CHARS]
+        if not text:
+            return False
+        understanding = self._understanding(text, self.default_language)
+        return understanding.is_emergency(text) or self._emergency_in_other_language(
+            text, understanding
+        )
+
+    def emergency_reply(self, language: str | None = None) -> Reply:
+        catalog = self.catalogs.get(language or "", self.catalog)
+        reply = _Replies(catalog, self.policy).say(Outcome.EMERGENCY, "emergency", "emergency", 1.0)
+        reply.language = catalog.language
+        return reply
+
+    def _understanding(self, text: str, reply_language: str) -> LanguageAssistant:
+        """Japanese script or romaji is read by the Japanese reader; Latin text by the English
+        one ("IDFA" in a Japanese conversation), whatever language the reply is in."""
+        if "ja" in self.by_language and (is_japanese(text) or looks_like_romaji(text)):
+            return self.by_language["ja"]
+        if "en" in self.by_language and not is_japanese(text):
+            return self.by_language["en"]
+        return self.by_language[reply_language]
+
+    def _emergency_in_other_language(self, text: str, understanding: LanguageAssistant) -> bool:
+        """An emergency phrase of any language counts ("help 救急車")."""
+        return any(
+            other.emergency.matches(text)
+            for other in self.by_language.values()
+            if other is not understanding
+        )
+
+
+# Short dialogue acts: "yes", "no", "cancel".
+DIALOGUE_ACTS = {"affirm", "deny", "cancel"}
+
+
+class _Replies:
+    """Builds replies in one catalogue's language, quoting one policy."""
+
+    def __init__(self, catalog: MessageCatalog, policy: Policy) -> None:
+        self.catalog = catalog
+        self.policy = policy
+
+    def say(
+        self,
+        outcome: Outcome,
+        key: str,
+        intent: str,
+        confidence: float,
+        sections: list[int] | None = None,
+        scores: list[float] | None = None,
+    ) -> Reply:
+        return Reply(
+            outcome=outcome,
+            text=self.catalog.say(key),
+            intent=intent,
+            confidence=confidence,
+            sections=sections or [],
+            scores=scores or [],
+            policy_version=self.policy.policy_version,
+        )
+
+    def answer(self, ranking: SectionRanking, intent: str, confidence: float) -> Reply:
         section = self.policy.section(ranking.sections[0])
         citation = Citation(
             section=section.number,
@@ -184,8 +330,11 @@ class PolicyAssistant:
             passages=[
                 {"id": p.id, "text": p.text, "context": list(p.context)} for p in ranking.passages
             ],
+            label=self.catalog.say("citation", number=section.number, title=section.title),
         )
-        lead = self.catalog.say("answer_lead", citation=citation.label)
+        same_language = self.policy.language == self.catalog.language
+        lead_key = "answer_lead" if same_language else "answer_lead_original_language"
+        lead = self.catalog.say(lead_key, citation=citation.label)
         quotes = "\n".join(_quote(p) for p in citation.passages)
         footer = self.catalog.say("answer_footer", policy_version=self.policy.policy_version)
         return Reply(
@@ -199,49 +348,6 @@ class PolicyAssistant:
             lead=lead,
             citations=[citation],
         )
-
-    def _reply(
-        self,
-        outcome: Outcome,
-        text: str,
-        intent: str,
-        confidence: float,
-        sections: list[int] | None = None,
-        scores: list[float] | None = None,
-    ) -> Reply:
-        return Reply(
-            outcome=outcome,
-            text=text,
-            intent=intent,
-            confidence=confidence,
-            sections=sections or [],
-            scores=scores or [],
-            policy_version=self.policy.policy_version,
-        )
-
-
-# Short dialogue acts: "yes", "no", "cancel". A longer message classified as one of them
-# ("cancel my appointment tomorrow at 3") means something else.
-DIALOGUE_ACTS = {"affirm", "deny", "cancel"}
-DIALOGUE_ACT_MAX_WORDS = 4
-CHAT_WORDS = re.compile(
-    r"\b(conversation|chat|chats|messages?|history|transcript|thread|log|typed|said)\b", re.I
-)
-STATUS_WORDS = re.compile(r"\b(status|progress|update on|track|handled|processed|done)\b", re.I)
-
-
-def _plausible_intent(intents: dict[str, float], text: str) -> str:
-    """The best intent that fits the message's form: a dialogue act only for a short reply,
-    a status question only with a reference number or a word about progress."""
-    excluded = set()
-    if len(text.split()) > DIALOGUE_ACT_MAX_WORDS:
-        excluded |= DIALOGUE_ACTS
-    if not (find_reference(text) or STATUS_WORDS.search(text)):
-        excluded.add("ask_request_status")
-    if not CHAT_WORDS.search(text):
-        excluded.add("forget_conversation")
-    candidates = {i: p for i, p in intents.items() if i not in excluded} or intents
-    return max(candidates, key=candidates.get)
 
 
 def _quote(passage: dict) -> str:

@@ -84,16 +84,19 @@ def _baseline_accuracy(questions) -> dict:
     from privacybot.corpus import load_policy, load_question_bank
     from privacybot.retrieval import build_policy_index
     from privacybot.retrieval.embeddings import encode
+    from privacybot.retrieval.readers import EnglishReader
 
     corpus = get_settings().corpus
     policy = load_policy(corpus.policy_file("en"))
     bank = load_question_bank(corpus.question_bank_file("en"), policy)
-    index = build_policy_index(policy, bank, PROJECT_ROOT / ".cache" / "embeddings")
+    texts = [p.with_context() for p in policy.passages] + list(bank.all_questions)
+    reader = EnglishReader(texts, PROJECT_ROOT / ".cache" / "embeddings")
+    index = build_policy_index(policy, bank, reader)
     sections = [p.section for p in policy.passages]
     vectors = encode([q.q for q in questions])
     bm25_ok = embedding_ok = 0
     for question, vector in zip(questions, vectors, strict=True):
-        keyword_scores = index.passage_keywords.scores(index.analyzer.keywords(question.q))
+        keyword_scores = index.passage_keywords.scores(index.reader.keywords(question.q))
         bm25_ok += passes(question.expect, "answer", [sections[int(np.argmax(keyword_scores))]])
         embedding_scores = index.passage_vectors @ vector
         embedding_ok += passes(

@@ -43,6 +43,12 @@ class CorpusSettings(BaseModel):
     def policy_file(self, language: str) -> Path:
         return self.resolved() / language / "policy.md"
 
+    def quoted_policy_file(self, language: str, published: str) -> Path:
+        """The policy answers in `language` quote: its own version when the clinic provides
+        one, else the `published` language's (the seed policy is English only)."""
+        own = self.policy_file(language)
+        return own if own.is_file() else self.policy_file(published)
+
     def question_bank_file(self, language: str) -> Path:
         return self.resolved() / language / "question_bank.yml"
 

@@ -25,12 +25,15 @@ class AssistantClient:
         self.webhooks = itertools.cycle([f"{url}/webhooks/rest/webhook" for url in rasa_urls])
         self.http = httpx.AsyncClient(timeout=timeout)
 
-    async def turn(self, sender: str, text: str) -> list[dict]:
-        """The assistant's replies to one message: [{"text", "buttons", "custom"}, ...]."""
+    async def turn(self, sender: str, text: str, language: str | None = None) -> list[dict]:
+        """The assistant's replies to one message: [{"text", "buttons", "custom"}, ...].
+        `language` is the channel's hint (the widget's chosen language); the assistant uses it
+        when the message itself does not show its language ("OK", an e-mail address)."""
+        body: dict = {"sender": sender, "message": text}
+        if language:
+            body["metadata"] = {"language": language}
         try:
-            response = await self.http.post(
-                next(self.webhooks), json={"sender": sender, "message": text}
-            )
+            response = await self.http.post(next(self.webhooks), json=body)
             response.raise_for_status()
             messages = response.json()
         except (httpx.HTTPError, ValueError):

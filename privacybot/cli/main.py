@@ -233,13 +233,14 @@ def cmd_check_corpus(args: argparse.Namespace) -> int:
 
     corpus = get_settings().corpus
     try:
-        for language in get_settings().clinic.languages:
-            policy = load_policy(corpus.policy_file(language))
+        languages = get_settings().clinic.languages
+        for language in languages:
+            policy = load_policy(corpus.quoted_policy_file(language, languages[0]))
             bank = load_question_bank(corpus.question_bank_file(language), policy)
             print(
-                f"{policy.path}: {len(policy.sections)} sections, {len(policy.passages)} "
-                f"passages, version {policy.policy_version}; {len(bank.all_questions)} "
-                "example questions"
+                f"{language}: {policy.path}: {len(policy.sections)} sections, "
+                f"{len(policy.passages)} passages, version {policy.policy_version}; "
+                f"{bank.path}: {len(bank.all_questions)} example questions"
             )
     except CorpusError as error:
         print(f"privacybot: {error}", file=sys.stderr)

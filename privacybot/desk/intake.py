@@ -18,12 +18,16 @@ from privacybot.desk.models import REQUEST_KINDS
 MAX_NAME = 100
 MAX_DESCRIPTION = 2000
 MAX_RELATIONSHIP = 60
+DASHES = str.maketrans({"ー": "-", "−": "-", "‐": "-", "―": "-", "–": "-", "—": "-"})
 PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{5,24}$")
 
 
 class FieldError(ValueError):
-    def __init__(self, field: str, reason: str) -> None:
-        self.field, self.reason = field, reason
+    """`reason` in English for the intake API; `code` and `values` let the chat say it in the
+    patient's language (catalogue key `field_<code>`)."""
+
+    def __init__(self, field: str, reason: str, code: str = "", **values: object) -> None:
+        self.field, self.reason, self.code, self.values = field, reason, code, values
         super().__init__(f"{field}: {reason}")
 
 
@@ -34,37 +38,60 @@ def _has_control_characters(text: str) -> bool:
 def clean_name(value: str) -> str:
     name = " ".join(str(value or "").split(" ")).strip()
     if "\n" in name or "\r" in name:
-        raise FieldError("requester_name", "please write the name on one line")
+        raise FieldError("requester_name", "please write the name on one line", "name_multiline")
     if _has_control_characters(name):
-        raise FieldError("requester_name", "the name contains characters that cannot be stored")
+        raise FieldError(
+            "requester_name",
+            "the name contains characters that cannot be stored",
+            "name_bad_characters",
+        )
     name = " ".join(name.split())
     if not name:
-        raise FieldError("requester_name", "please tell me the name the clinic knows you by")
+        raise FieldError(
+            "requester_name", "please tell me the name the clinic knows you by", "name_empty"
+        )
     if len(name) > MAX_NAME:
-        raise FieldError("requester_name", f"the name is longer than {MAX_NAME} characters")
+        raise FieldError(
+            "requester_name",
+            f"the name is longer than {MAX_NAME} characters",
+            "name_too_long",
+            max=MAX_NAME,
+        )
     if not any(ch.isalpha() for ch in name):
-        raise FieldError("requester_name", "a name needs at least one letter")
+        raise FieldError("requester_name", "a name needs at least one letter", "name_no_letter")
     return name
 
 
 def clean_email(value: str) -> str:
-    text = str(value or "").strip()
+    text = unicodedata.normalize("NFKC", str(value or "")).strip()  # ｔａｒｏ＠… typed full-width
     if not text:
-        raise FieldError("contact_email", "please give an e-mail address for the clinic's answer")
+        raise FieldError(
+            "contact_email", "please give an e-mail address for the clinic's answer", "email_empty"
+        )
     if any(ch in text for ch in "\r\n") or _has_control_characters(text):
-        raise FieldError("contact_email", "the e-mail address contains a line break")
+        raise FieldError(
+            "contact_email", "the e-mail address contains a line break", "email_line_break"
+        )
     try:
         return validate_email(text, check_deliverability=False).normalized
     except EmailNotValidError as error:
-        raise FieldError("contact_email", f"that is not a valid e-mail address ({error})") from None
+        raise FieldError(
+            "contact_email",
+            f"that is not a valid e-mail address ({error})",
+            "email_invalid",
+            detail=error,
+        ) from None
 
 
 def clean_phone(value: str | None) -> str | None:
-    text = " ".join(str(value or "").split())
+    text = unicodedata.normalize("NFKC", str(value or ""))  # ０９０－１２３４… typed full-width
+    text = " ".join(text.translate(DASHES).split())
     if not text:
         return None
     if not PHONE.match(text):
-        raise FieldError("phone", "a phone number has digits, and may have +, spaces, - or ( )")
+        raise FieldError(
+            "phone", "a phone number has digits, and may have +, spaces, - or ( )", "phone_invalid"
+        )
     return text
 
 
@@ -82,12 +109,17 @@ def clean_description(value: str) -> str:
             ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf")
         )
     if not text:
-        raise FieldError("description", "please describe the request in a few words")
+        raise FieldError(
+            "description", "please describe the request in a few words", "description_empty"
+        )
     if len(text) > MAX_DESCRIPTION:
         raise FieldError(
             "description",
             f"the description is {len(text)} characters long; please shorten it to "
             f"{MAX_DESCRIPTION} (the clinic will ask for details by e-mail)",
+            "description_too_long",
+            length=len(text),
+            max=MAX_DESCRIPTION,
         )
     return text
 
@@ -106,9 +138,18 @@ def clean_relationship(value: str | None, on_behalf_of: str) -> str | None:
         return None
     text = " ".join(str(value or "").split())
     if not text:
-        raise FieldError("relationship", "please say how you are related (parent, guardian...)")
+        raise FieldError(
+            "relationship",
+            "please say how you are related (parent, guardian...)",
+            "relationship_empty",
+        )
     if len(text) > MAX_RELATIONSHIP or _has_control_characters(text):
-        raise FieldError("relationship", f"please keep it under {MAX_RELATIONSHIP} characters")
+        raise FieldError(
+            "relationship",
+            f"please keep it under {MAX_RELATIONSHIP} characters",
+            "relationship_too_long",
+            max=MAX_RELATIONSHIP,
+        )
     return text
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from datetime import UTC, datetime
 
 REFERENCE = re.compile(r"^PR-(\d{4})-(\d{6})$")
@@ -26,5 +27,6 @@ def normalise_reference(text: str) -> str | None:
 
 
 def find_reference(text: str) -> str | None:
-    match = re.search(r"PR[\s\-_]*(\d{4})[\s\-_]*(\d{6})", str(text or ""), re.IGNORECASE)
+    text = unicodedata.normalize("NFKC", str(text or ""))  # ＰＲ－２０２６… typed full-width
+    match = re.search(r"PR[\s\-_ー−]*(\d{4})[\s\-_ー−]*(\d{6})", text, re.IGNORECASE)
     return f"PR-{match[1]}-{match[2]}" if match else None

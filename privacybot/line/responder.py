@@ -33,6 +33,7 @@ from privacybot.line.messages import line_messages
 from privacybot.line.models import LineEvent
 from privacybot.replies.catalog import MessageCatalog
 from privacybot.settings import Settings
+from privacybot.text.language import detect_language
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,13 @@ class LineResponder:
         self.conversations = conversations
         self.assistant = assistant
         self.settings = settings.line
-        self.catalog = MessageCatalog.for_clinic(settings.clinic, settings.clinic.languages[0])
+        # LINE says nothing of the patient's language: notices (the greeting, "text only") go
+        # in each of the clinic's languages; answers follow the language of the message.
+        self.catalogs = {
+            code: MessageCatalog.for_clinic(settings.clinic, code)
+            for code in settings.clinic.languages
+        }
+        self.default_language = settings.clinic.languages[0]
         self.api_client = AsyncApiClient(
             Configuration(
                 host=self.settings.api_base_url.rstrip("/"),
@@ -89,16 +96,24 @@ class LineResponder:
         return True
 
     async def _compose(self, event: LineEvent) -> list[TextMessage]:
-        if event.action == CONVERSE:
-            try:
-                replies = await self.assistant.turn(event.conversation, event.text or "")
-            except AssistantUnavailable:
-                replies = [{"text": self.catalog.say("assistant_unavailable")}]
-            if any(r.get("custom", {}).get("outcome") == "forget" for r in replies):
-                await asyncio.to_thread(self.forget, event.conversation)
-        else:
-            replies = [{"text": self.catalog.say(event.notice)}]
-        return line_messages(replies, self.catalog.say("line_continued"))
+        if event.action != CONVERSE:
+            notice = "\n\n".join(c.say(event.notice) for c in self.catalogs.values())
+            return line_messages([{"text": notice}], "")
+        language = detect_language(event.text or "")
+        try:
+            replies = await self.assistant.turn(event.conversation, event.text or "")
+        except AssistantUnavailable:
+            replies = [{"text": self._catalog(language).say("assistant_unavailable")}]
+        if any(r.get("custom", {}).get("outcome") == "forget" for r in replies):
+            await asyncio.to_thread(self.forget, event.conversation)
+        language = next(
+            (r["custom"]["language"] for r in replies if r.get("custom", {}).get("language")),
+            language,
+        )
+        return line_messages(replies, self._catalog(language).say("line_continued"))
+
+    def _catalog(self, language: str | None) -> MessageCatalog:
+        return self.catalogs.get(language or "", self.catalogs[self.default_language])
 
     def forget(self, conversation: str) -> None:
         """The patient asked to forget this conversation: Rasa's record of it, and the LINE

@@ -22,10 +22,11 @@ class Citation:
     section: int
     title: str
     passages: list[dict]  # {"id", "text", "context"} quoted verbatim
+    label: str = ""  # "Section 5 (Cookies, etc.)", in the reply's language
 
-    @property
-    def label(self) -> str:
-        return f"Section {self.section} ({self.title})"
+    def __post_init__(self) -> None:
+        if not self.label:
+            self.label = f"Section {self.section} ({self.title})"
 
 
 @dataclass
@@ -41,12 +42,13 @@ class Reply:
     citations: list[Citation] = field(default_factory=list)
     buttons: list[dict] = field(default_factory=list)
     rasa_intents: dict[str, float] = field(default_factory=dict)  # Rasa's ranking, for staff
+    language: str = ""  # the language of the reply's own wording (en, ja)
 
     def payload(self) -> dict:
         """The `custom` payload sent with the reply's text on every channel."""
         data = asdict(self)
         data["outcome"] = str(self.outcome)
         data["confidence"] = round(self.confidence, 4)
-        data["citations"] = [{**asdict(c), "label": c.label} for c in self.citations]
+        data["citations"] = [asdict(c) for c in self.citations]
         del data["buttons"]
         return data

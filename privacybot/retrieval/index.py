@@ -7,14 +7,12 @@ message.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from privacybot.corpus import Policy, QuestionBank
 from privacybot.retrieval.bm25 import BM25
-from privacybot.retrieval.embeddings import encode_cached
-from privacybot.text import TextAnalyzer
+from privacybot.retrieval.readers import Reader
 
 NOT_COVERED = -1  # label of question-bank entries the policy does not answer
 
@@ -23,8 +21,8 @@ NOT_COVERED = -1  # label of question-bank entries the policy does not answer
 class PolicyIndex:
     policy: Policy
     bank: QuestionBank
-    analyzer: TextAnalyzer
-    passage_vectors: np.ndarray
+    reader: Reader  # the language of the questions (the policy may be in another one)
+    passage_vectors: np.ndarray  # or a sparse matrix: rows of unit length
     bank_vectors: np.ndarray
     bank_labels: np.ndarray
     bank_questions: list[str]
@@ -37,10 +35,8 @@ class PolicyIndex:
         return self.policy.policy_version
 
 
-def build_policy_index(
-    policy: Policy, bank: QuestionBank, cache_dir: Path, extra_vocabulary: list[str] = ()
-) -> PolicyIndex:
-    passages = policy.passages
+def bank_entries(bank: QuestionBank) -> tuple[list[str], list[int]]:
+    """The bank's questions and their section numbers (NOT_COVERED for uncovered topics)."""
     bank_questions: list[str] = []
     bank_labels: list[int] = []
     for number, questions in sorted(bank.by_section.items()):
@@ -48,24 +44,26 @@ def build_policy_index(
         bank_labels.extend([number] * len(questions))
     bank_questions.extend(bank.not_covered)
     bank_labels.extend([NOT_COVERED] * len(bank.not_covered))
+    return bank_questions, bank_labels
 
-    analyzer = TextAnalyzer(
-        [p.with_context() for p in passages] + bank_questions + list(extra_vocabulary)
-    )
+
+def build_policy_index(policy: Policy, bank: QuestionBank, reader: Reader) -> PolicyIndex:
+    passages = policy.passages
+    bank_questions, bank_labels = bank_entries(bank)
     section_numbers = [s.number for s in policy.sections]
     section_documents = [
-        analyzer.keywords(" ".join([s.title, s.text, *bank.by_section.get(s.number, ())]))
+        reader.keywords(" ".join([s.title, s.text, *bank.by_section.get(s.number, ())]))
         for s in policy.sections
     ]
     return PolicyIndex(
         policy=policy,
         bank=bank,
-        analyzer=analyzer,
-        passage_vectors=encode_cached([p.with_context() for p in passages], cache_dir),
-        bank_vectors=encode_cached(bank_questions, cache_dir),
+        reader=reader,
+        passage_vectors=reader.vectors([p.with_context() for p in passages]),
+        bank_vectors=reader.vectors(bank_questions),
         bank_labels=np.asarray(bank_labels),
         bank_questions=bank_questions,
         section_numbers=section_numbers,
         section_keywords=BM25(section_documents),
-        passage_keywords=BM25([analyzer.keywords(p.with_context()) for p in passages]),
+        passage_keywords=BM25([reader.keywords(p.with_context()) for p in passages]),
     )

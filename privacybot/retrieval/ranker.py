@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from privacybot.corpus import Passage
-from privacybot.retrieval.embeddings import encode
 from privacybot.retrieval.index import NOT_COVERED, PolicyIndex
 
 
@@ -60,16 +59,16 @@ class SectionRanker:
         self._passage_sections = np.asarray([p.section for p in passages])
 
     def rank(self, question: str, vector: np.ndarray | None = None) -> SectionRanking:
-        corrected = self.index.analyzer.correct(question)
+        corrected = self.index.reader.correct(question)
         if vector is None:
-            vector = encode([corrected])[0]
+            vector = self.index.reader.vector(corrected)
         return self.rank_vector(question, corrected, vector)
 
     def rank_vector(self, question: str, corrected: str, vector: np.ndarray) -> SectionRanking:
         w, index = self.weights, self.index
         passage_sims = index.passage_vectors @ vector
         bank_sims = index.bank_vectors @ vector
-        keywords = index.section_keywords.scores(index.analyzer.keywords(corrected))
+        keywords = index.section_keywords.scores(index.reader.keywords(corrected))
 
         bank, passage, keyword, combined = {}, {}, {}, {}
         for position, number in enumerate(index.section_numbers):

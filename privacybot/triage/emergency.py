@@ -1,24 +1,35 @@
 """Recognise a medical or mental-health emergency by its words, whatever else the message says.
 
-A spaCy PhraseMatcher over lemmas, with phrases kept in `emergency_phrases.yml` beside this
-module (per language). It is the safety net under the intent classifiers: any match is an
-emergency, because a missed emergency costs far more than a redirect that was not needed.
+Phrases are kept in `emergency_phrases.yml` beside this module, per language. English uses a
+spaCy PhraseMatcher over lemmas ("collapsed" matches "collapse"); Japanese, written without
+spaces and with many endings, is matched as substrings of the normalised message (NFKC, no
+spaces, romaji turned into kana). It is the safety net under the intent classifiers: any match
+is an emergency, because a missed emergency costs far more than a redirect that was not needed.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from pathlib import Path
 
 import spacy
 import yaml
 from spacy.matcher import PhraseMatcher
 
+from privacybot.text.romaji import to_hiragana
+
+LATIN = re.compile(r"[a-z]")
 PHRASES_FILE = Path(__file__).with_name("emergency_phrases.yml")
 
 
 class EmergencyDetector:
     def __init__(self, language: str = "en", phrases_file: Path = PHRASES_FILE) -> None:
         phrases = yaml.safe_load(phrases_file.read_text(encoding="utf-8"))[language]
+        self.language = language
+        if language == "ja":
+            self.substrings = sorted({_compact(p) for p in phrases})
+            return
         self.nlp = spacy.blank(language)
         self.nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
         self.nlp.initialize()
@@ -27,8 +38,17 @@ class EmergencyDetector:
 
     def matches(self, text: str) -> list[str]:
         """The emergency phrases found in `text` (empty when none)."""
+        if self.language == "ja":
+            compact = _compact(text)
+            # Romaji too ("ishiki ga nai"), even when too short to be told from English.
+            kana = _compact(to_hiragana(text)) if LATIN.search(compact) else ""
+            return [p for p in self.substrings if p in compact or (kana and p in kana)]
         doc = self.nlp(_normalise(text))
         return [doc[start:end].text for _, start, end in self.matcher(doc)]
+
+
+def _compact(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text or "").lower().split())
 
 
 def _normalise(text: str) -> str:

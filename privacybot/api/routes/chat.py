@@ -31,6 +31,13 @@ class ChatMessage(BaseModel):
         max_length=MAX_MESSAGE_CHARS,
         description=f"what the patient typed, at most {MAX_MESSAGE_CHARS} characters",
     )
+    language: str | None = Field(
+        default=None,
+        max_length=16,
+        description="the language the patient chose in the widget (one of the clinic's "
+        "languages); the assistant answers in the language of the message itself when it "
+        "shows one, and in this language otherwise",
+    )
 
 
 class ChatReply(BaseModel):
@@ -88,8 +95,23 @@ async def send_message(
 ) -> ChatTurn:
     if not is_issued(request.app.state.chat_secret, conversation_id):
         raise HTTPException(status_code=404, detail="unknown conversation; start a new one")
+    if message.language is not None and message.language not in settings.clinic.languages:
+        raise HTTPException(
+            status_code=422,
+            detail=[
+                {
+                    "type": "enum",
+                    "loc": ["body", "language"],
+                    "msg": "not one of the clinic's languages: "
+                    + ", ".join(settings.clinic.languages),
+                    "input": message.language,
+                }
+            ],
+        )
     try:
-        replies = await request.app.state.assistant.turn(conversation_id, message.text)
+        replies = await request.app.state.assistant.turn(
+            conversation_id, message.text, message.language
+        )
     except AssistantUnavailable:
         raise HTTPException(
             status_code=503,

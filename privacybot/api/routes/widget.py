@@ -25,8 +25,14 @@ STRING_PREFIX = "widget_"
 router = APIRouter(tags=["web chat widget"], responses=LIMIT_RESPONSES)
 
 
+class LanguageOption(BaseModel):
+    code: str
+    name: str  # in its own language, for the widget's switch: "English", "日本語"
+
+
 class WidgetConfig(BaseModel):
     language: str
+    languages: list[LanguageOption]
     clinic_name: str
     contact_email: str
     policy_url: str
@@ -62,6 +68,14 @@ def widget_config(
     clinic = settings.clinic
     return WidgetConfig(
         language=language,
+        languages=[
+            LanguageOption(
+                code=code,
+                name=MessageCatalog.for_clinic(clinic, code).say("widget_language_name"),
+            )
+            for code in clinic.languages
+            if (MESSAGES_DIR / f"{code}.yml").is_file()
+        ],
         clinic_name=clinic.name,
         contact_email=str(clinic.contact_email),
         policy_url=clinic.policy_url,

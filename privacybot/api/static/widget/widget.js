@@ -4,7 +4,12 @@
              data-title="Privacy questions" defer></script>
 
    data-service-url: where the service answers (empty: where this script came from);
-   data-lang: the wording's language; data-title: the panel's title.
+   data-lang: the wording's language at first (the page's own lang when absent); data-title: the
+   panel's title, in that language (other languages use the service's title).
+
+   When the clinic offers more than one language, the panel's header has a switch between them.
+   The patient's choice re-words the widget, goes with every message as a hint for the
+   assistant, and is kept with the conversation, so it follows the patient from page to page.
 
    It talks to the service's web chat (/chat/...), takes its wording from
    /chat/widget-config, and keeps the conversation id and what it showed in sessionStorage,
@@ -22,12 +27,15 @@
   const configuredUrl = script.dataset.serviceUrl;
   const serviceUrl = (configuredUrl ? new URL(configuredUrl, document.baseURI) : new URL(".", scriptUrl))
     .href.replace(/\/+$/, "");
-  const requestedLanguage = script.dataset.lang || document.documentElement.lang || "en";
+  // "en-US" asks for "en": the service's languages are plain codes.
+  const pageLanguage = script.dataset.lang || document.documentElement.lang || "en";
+  const requestedLanguage = pageLanguage.trim().split(/[-_]/)[0].toLowerCase() || "en";
   const storageKey = "privacybot-widget:" + serviceUrl;
   const CONFIG_TIMEOUT_MS = 5000;
 
   // Used when /chat/widget-config cannot be reached; the service's catalogue is the source.
   const FALLBACK_STRINGS = {
+    language_label: "Language",
     title: "Privacy questions",
     notice: "Answers quote the clinic's privacy policy. Please don't type medical details (symptoms, diagnoses, medicines) here.",
     policy_link: "Read the clinic's privacy policy",
@@ -44,6 +52,7 @@
     error_unavailable: "The assistant is temporarily unavailable. Please try again in a moment.",
     error_too_long: "That message could not be sent: it is too long.",
     error_other: "Sorry, something went wrong sending your message. Please try again.",
+    error_language: "The language could not be changed just now. Please try again.",
   };
   const FALLBACK_MAX_CHARS = 2000;
 
@@ -66,12 +75,14 @@
           conversationId: typeof saved.conversationId === "string" ? saved.conversationId : null,
           history: saved.history.filter((entry) => entry && typeof entry.text === "string"),
           open: saved.open === true,
+          // The language the patient chose with the switch; null: the page's (data-lang).
+          language: typeof saved.language === "string" ? saved.language : null,
         };
       }
     } catch (blockedOrCorrupt) {
       // Storage disabled or unreadable: start afresh.
     }
-    return { conversationId: null, history: [], open: false };
+    return { conversationId: null, history: [], open: false, language: null };
   }
 
   function saveState(state) {
@@ -84,17 +95,21 @@
 
   // ---- talking to the service ----
 
-  async function fetchConfig() {
+  // The wording and clinic details in `language` (the service picks its first language for one
+  // it does not have, and says which in `language`); null when the service cannot be reached.
+  async function fetchConfig(language) {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), CONFIG_TIMEOUT_MS);
     try {
       const response = await fetch(
-        serviceUrl + "/chat/widget-config?lang=" + encodeURIComponent(requestedLanguage),
+        serviceUrl + "/chat/widget-config?lang=" + encodeURIComponent(language),
         { signal: controller.signal },
       );
-      return response.ok ? await response.json() : {};
+      if (!response.ok) return null;
+      const config = await response.json();
+      return config && typeof config === "object" ? config : null;
     } catch (unreachable) {
-      return {};
+      return null;
     } finally {
       clearTimeout(timer);
     }
@@ -121,6 +136,15 @@
             .filter((text) => typeof text === "string"),
         })),
     };
+  }
+
+  // A 422 about the language hint rather than the text (the clinic stopped offering it).
+  async function rejectsLanguage(response) {
+    const body = await response.clone().json().catch(() => ({}));
+    return (
+      Array.isArray(body.detail) &&
+      body.detail.some((item) => item && Array.isArray(item.loc) && item.loc.includes("language"))
+    );
   }
 
   function createChat(strings) {
@@ -154,15 +178,18 @@
       return (await response.json()).conversation_id;
     }
 
-    // The assistant's replies to `text` in the conversation (a new one when there is none):
-    // {conversationId, replies}. A conversation the service no longer knows (it restarted)
-    // is replaced by a new one and the message sent once more.
-    return async function deliver(text, conversationId) {
-      for (let attempt = 1; ; attempt += 1) {
+    // The assistant's replies to `text` in the conversation (a new one when there is none),
+    // with the patient's `language` as a hint: {conversationId, replies, forgotten}. A
+    // conversation the service no longer knows (it restarted) is replaced by a new one and the
+    // message sent once more; so is a language the service refuses, without the hint.
+    return async function deliver(text, conversationId, language) {
+      let hint = language || null;
+      let replaced = false;
+      for (;;) {
         if (!conversationId) conversationId = await startConversation();
         const response = await post(
           "/chat/conversations/" + encodeURIComponent(conversationId) + "/messages",
-          { text },
+          hint ? { text, language: hint } : { text },
         );
         if (response.ok) {
           const turn = await response.json();
@@ -171,8 +198,13 @@
             .filter((entry) => entry.text || entry.buttons.length);
           return { conversationId, replies, forgotten: turn.forgotten === true };
         }
-        if (response.status === 404 && attempt === 1) {
+        if (response.status === 404 && !replaced) {
+          replaced = true;
           conversationId = null;
+          continue;
+        }
+        if (response.status === 422 && hint && (await rejectsLanguage(response))) {
+          hint = null;
           continue;
         }
         throw await failure(response);
@@ -182,18 +214,35 @@
 
   // ---- the launcher and the panel ----
 
-  function mount(config) {
-    const strings = { ...FALLBACK_STRINGS };
-    for (const [key, value] of Object.entries(config.strings || {})) {
-      if (typeof value === "string") strings[key] = value;
-    }
-    const title = script.dataset.title || strings.title;
-    const maxChars = Number.isInteger(config.max_message_chars) ? config.max_message_chars : FALLBACK_MAX_CHARS;
-    const state = loadState();
+  function mount(state, config) {
+    const strings = { ...FALLBACK_STRINGS }; // re-worded in place when the language changes
+    let language = state.language || requestedLanguage; // sent with every message
+    let shownLanguage = "en"; // the wording's: the fallback wording is English
+    let languages = []; // [{code, name}]: the clinic's, offered by the switch
+    let shownLanguages = ""; // the switch's options, to rebuild them only when they change
+    let maxChars = FALLBACK_MAX_CHARS;
+    let policyUrl = "";
+    let contactEmail = "";
     const deliver = createChat(strings);
 
+    function applyConfig(next) {
+      Object.assign(strings, FALLBACK_STRINGS);
+      for (const [key, value] of Object.entries(next.strings || {})) {
+        if (typeof value === "string") strings[key] = value;
+      }
+      if (typeof next.language === "string") {
+        language = next.language;
+        shownLanguage = next.language;
+      }
+      languages = (Array.isArray(next.languages) ? next.languages : []).filter(
+        (option) => option && typeof option.code === "string" && typeof option.name === "string",
+      );
+      if (Number.isInteger(next.max_message_chars)) maxChars = next.max_message_chars;
+      policyUrl = typeof next.policy_url === "string" ? next.policy_url : "";
+      contactEmail = typeof next.contact_email === "string" ? next.contact_email : "";
+    }
+
     const root = el("div", "pb-root");
-    root.lang = typeof config.language === "string" ? config.language : requestedLanguage;
 
     const launcher = el("button", "pb-launcher");
     launcher.type = "button";
@@ -201,7 +250,8 @@
     launcher.setAttribute("aria-controls", "pb-panel");
     const launcherIcon = el("span", "pb-launcher-icon");
     launcherIcon.setAttribute("aria-hidden", "true");
-    launcher.append(launcherIcon, el("span", "pb-launcher-text", title));
+    const launcherText = el("span", "pb-launcher-text");
+    launcher.append(launcherIcon, launcherText);
 
     const panel = el("section", "pb-panel");
     panel.id = "pb-panel";
@@ -209,34 +259,26 @@
     panel.setAttribute("role", "dialog");
     panel.setAttribute("aria-labelledby", "pb-title");
 
+    // Title and close on the first row, the language switch and "clear" on the second: the
+    // order of the page is the order of the eye.
     const header = el("div", "pb-header");
-    const heading = el("h2", "pb-title", title);
+    const heading = el("h2", "pb-title");
     heading.id = "pb-title";
-    const clearButton = el("button", "pb-clear", strings.clear);
-    clearButton.type = "button";
     const closeButton = el("button", "pb-close", "×");
     closeButton.type = "button";
-    closeButton.setAttribute("aria-label", strings.close);
-    header.append(heading, clearButton, closeButton);
+    const tools = el("div", "pb-tools");
+    const languageBox = el("div", "pb-language");
+    const languageLabel = el("label", "pb-sr-only");
+    languageLabel.htmlFor = "pb-language";
+    const languageSelect = el("select", "pb-language-select");
+    languageSelect.id = "pb-language";
+    languageBox.append(languageLabel, languageSelect);
+    const clearButton = el("button", "pb-clear");
+    clearButton.type = "button";
+    tools.append(languageBox, clearButton);
+    header.append(heading, closeButton, tools);
 
     const notice = el("div", "pb-notice");
-    notice.append(el("p", "pb-notice-text", strings.notice));
-    const policyUrl = typeof config.policy_url === "string" ? config.policy_url : "";
-    if (/^(https?:\/\/|\/)/i.test(policyUrl)) {
-      const link = el("a", "pb-link", strings.policy_link);
-      link.href = policyUrl;
-      link.target = "_blank";
-      link.rel = "noopener";
-      const line = el("p", "pb-notice-policy");
-      line.append(link);
-      notice.append(line);
-    } else if (typeof config.contact_email === "string" && config.contact_email) {
-      const mail = el("a", "pb-link", config.contact_email);
-      mail.href = "mailto:" + config.contact_email;
-      const line = el("p", "pb-notice-policy", strings.policy_ask + " ");
-      line.append(mail, document.createTextNode("."));
-      notice.append(line);
-    }
 
     const log = el("div", "pb-log");
     log.setAttribute("role", "log");
@@ -249,24 +291,93 @@
     typing.setAttribute("role", "status");
 
     const form = el("form", "pb-form");
-    const label = el("label", "pb-sr-only", strings.input_label);
+    const label = el("label", "pb-sr-only");
     label.htmlFor = "pb-input";
     const input = el("textarea", "pb-input");
     input.id = "pb-input";
     input.rows = 2;
-    input.maxLength = maxChars;
-    input.placeholder = strings.placeholder;
     input.setAttribute("enterkeyhint", "send");
-    const sendButton = el("button", "pb-send", strings.send);
+    const sendButton = el("button", "pb-send");
     sendButton.type = "submit";
     form.append(label, input, sendButton);
 
     panel.append(header, notice, log, typing, form);
     root.append(panel, launcher);
 
+    function renderNotice() {
+      const lines = [el("p", "pb-notice-text", strings.notice)];
+      if (/^(https?:\/\/|\/)/i.test(policyUrl)) {
+        const link = el("a", "pb-link", strings.policy_link);
+        link.href = policyUrl;
+        link.target = "_blank";
+        link.rel = "noopener";
+        const line = el("p", "pb-notice-policy");
+        line.append(link);
+        lines.push(line);
+      } else if (contactEmail) {
+        const mail = el("a", "pb-link", contactEmail);
+        mail.href = "mailto:" + contactEmail;
+        const line = el("p", "pb-notice-policy", strings.policy_ask + " ");
+        line.append(mail, document.createTextNode("."));
+        lines.push(line);
+      }
+      notice.replaceChildren(...lines);
+    }
+
+    function renderLanguages() {
+      const offered = languages.some((option) => option.code === language) ? languages : [];
+      const key = JSON.stringify(offered);
+      if (key !== shownLanguages) {
+        shownLanguages = key;
+        languageSelect.replaceChildren(
+          ...offered.map((option) => {
+            const item = el("option", "", option.name);
+            item.value = option.code;
+            item.lang = option.code; // each name is in its own language
+            return item;
+          }),
+        );
+      }
+      languageSelect.value = language;
+      languageBox.hidden = offered.length < 2;
+    }
+
+    function speakerName(role) {
+      return (role === "patient" ? strings.you : strings.assistant) + ": ";
+    }
+
+    // Every text of the widget's own, in the current language; the conversation stays as it was
+    // written, only the names of its speakers (read out by screen readers) change.
+    function relabel() {
+      // data-title is in the page's language: other languages use the service's title.
+      const pageTitle = language === requestedLanguage ? script.dataset.title : "";
+      const title = pageTitle || strings.title;
+      root.lang = shownLanguage;
+      launcherText.textContent = title;
+      heading.textContent = title;
+      closeButton.setAttribute("aria-label", strings.close);
+      languageLabel.textContent = strings.language_label;
+      languageSelect.title = strings.language_label;
+      renderLanguages();
+      clearButton.textContent = strings.clear;
+      renderNotice();
+      label.textContent = strings.input_label;
+      input.placeholder = strings.placeholder;
+      input.maxLength = maxChars;
+      sendButton.textContent = strings.send;
+      if (typing.textContent) typing.textContent = strings.typing;
+      for (const speaker of log.querySelectorAll(".pb-speaker")) {
+        speaker.textContent = speakerName(speaker.dataset.role);
+      }
+    }
+
+    if (config) applyConfig(config);
+    relabel();
+
     let activeChoices = []; // the buttons of the latest replies; older ones are history
     let epoch = 0; // bumped by "clear", so a late answer does not land in a new conversation
     let busy = false;
+    let switching = 0; // bumped by each language change: only the latest one is applied
 
     function scrollToEnd() {
       log.scrollTop = log.scrollHeight;
@@ -276,10 +387,15 @@
       for (const button of activeChoices) button.disabled = !enabled;
     }
 
+    function speakerLabel(role) {
+      const speaker = el("span", "pb-sr-only pb-speaker", speakerName(role));
+      speaker.dataset.role = role;
+      return speaker;
+    }
+
     function render(entry, active) {
       const item = el("div", "pb-msg pb-msg--" + entry.role);
-      const speaker = entry.role === "patient" ? strings.you : strings.assistant;
-      item.append(el("span", "pb-sr-only", speaker + ": "));
+      item.append(speakerLabel(entry.role === "patient" ? "patient" : "assistant"));
       if (entry.text) item.append(el("p", "pb-text", entry.text));
       for (const citation of entry.citations || []) {
         const details = el("details", "pb-citation");
@@ -312,7 +428,7 @@
 
     function showError(message) {
       const item = el("div", "pb-msg pb-msg--error");
-      item.append(el("span", "pb-sr-only", strings.assistant + ": "), el("p", "pb-text", message));
+      item.append(speakerLabel("assistant"), el("p", "pb-text", message));
       log.append(item);
       scrollToEnd();
     }
@@ -329,7 +445,11 @@
       typing.textContent = strings.typing;
       scrollToEnd();
       try {
-        const { conversationId, replies, forgotten } = await deliver(text, state.conversationId);
+        const { conversationId, replies, forgotten } = await deliver(
+          text,
+          state.conversationId,
+          language,
+        );
         if (started !== epoch) return;
         state.conversationId = conversationId;
         state.history.push(patient, ...replies);
@@ -355,6 +475,23 @@
           scrollToEnd();
         }
       }
+    }
+
+    // The patient chose another language: the widget's wording changes, the conversation and
+    // its messages stay, and the choice is kept for the next pages.
+    async function switchLanguage(code) {
+      const ticket = ++switching;
+      const next = await fetchConfig(code);
+      if (ticket !== switching) return;
+      if (!next || typeof next.language !== "string") {
+        languageSelect.value = language; // still the one in use
+        showError(strings.error_language);
+        return;
+      }
+      applyConfig(next);
+      state.language = language;
+      saveState(state);
+      relabel();
     }
 
     function clearConversation() {
@@ -391,6 +528,7 @@
     launcher.addEventListener("click", () => (panel.hidden ? open(true) : close()));
     closeButton.addEventListener("click", close);
     clearButton.addEventListener("click", clearConversation);
+    languageSelect.addEventListener("change", () => switchLanguage(languageSelect.value));
     panel.addEventListener("keydown", (event) => {
       if (event.key === "Escape") {
         event.stopPropagation();
@@ -445,5 +583,8 @@
       resolve();
     }
   });
-  Promise.all([fetchConfig(), styleLoaded, pageReady]).then(([config]) => mount(config));
+  const state = loadState();
+  Promise.all([fetchConfig(state.language || requestedLanguage), styleLoaded, pageReady]).then(
+    ([config]) => mount(state, config),
+  );
 })();

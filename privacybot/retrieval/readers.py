@@ -1,0 +1,110 @@
+"""How the assistant reads one language: spelling correction, keywords and vectors.
+
+Everything downstream (the intent classifier, the section ranker) works on unit-length
+vectors and keyword lists, so a language plugs in by giving those:
+  * English: spaCy lemmas and spelling correction, all-MiniLM-L6-v2 sentence embeddings;
+  * Japanese: SudachiPy words and kana readings, TF-IDF vectors over content words, character
+    n-grams and reading n-grams, fitted on the language's own examples (all-MiniLM-L6-v2 reads
+    English only, and no multilingual model ships as a package here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+from scipy.sparse import hstack
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+from privacybot.retrieval.embeddings import encode, encode_cached
+from privacybot.text import TextAnalyzer
+from privacybot.text.japanese import JapaneseAnalyzer, JapaneseText
+
+
+class Reader(Protocol):
+    language: str
+
+    def correct(self, text: str) -> str: ...
+
+    def keywords(self, text: str) -> list[str]: ...
+
+    def vectors(self, texts: Sequence[str]):  # rows of unit length: ndarray or sparse matrix
+        ...
+
+    def vector(self, text: str) -> np.ndarray: ...
+
+
+class EnglishReader:
+    language = "en"
+
+    def __init__(self, vocabulary_texts: Sequence[str], cache_dir: Path) -> None:
+        self.analyzer = TextAnalyzer(vocabulary_texts)
+        self.cache_dir = cache_dir
+
+    def correct(self, text: str) -> str:
+        return self.analyzer.correct(text)
+
+    def keywords(self, text: str) -> list[str]:
+        return self.analyzer.keywords(text)
+
+    def vectors(self, texts: Sequence[str]) -> np.ndarray:
+        return encode_cached(list(texts), self.cache_dir)
+
+    def vector(self, text: str) -> np.ndarray:
+        return encode([text])[0]
+
+
+class JapaneseReader:
+    language = "ja"
+    # Weight of each view of the text; chosen on tests/ja_dev_questions.yml (docs/benchmarks.md).
+    WEIGHTS = {"words": 1.0, "characters": 1.0, "reading": 0.8}
+
+    def __init__(self, training_texts: Sequence[str]) -> None:
+        self.analyzer = JapaneseAnalyzer()
+        self.views = {
+            "words": TfidfVectorizer(
+                analyzer=lambda t: _word_features(t), sublinear_tf=True, min_df=1
+            ),
+            "characters": TfidfVectorizer(
+                analyzer=lambda t: _char_ngrams(t.folded, 1, 3), sublinear_tf=True
+            ),
+            "reading": TfidfVectorizer(
+                analyzer=lambda t: _char_ngrams(t.reading, 2, 4), sublinear_tf=True
+            ),
+        }
+        read = [self.analyzer.read(t) for t in training_texts]
+        for view in self.views.values():
+            view.fit(read)
+
+    def correct(self, text: str) -> str:
+        return self.analyzer.correct(text)
+
+    def keywords(self, text: str) -> list[str]:
+        return self.analyzer.keywords(text)
+
+    def vectors(self, texts: Sequence[str]):
+        read = [self.analyzer.read(t) for t in texts]
+        blocks = [self.views[name].transform(read) * w for name, w in self.WEIGHTS.items()]
+        return normalize(hstack(blocks).tocsr()).astype(np.float32)
+
+    def vector(self, text: str) -> np.ndarray:
+        return np.asarray(self.vectors([text]).toarray()[0])
+
+
+def make_reader(language: str, texts: Sequence[str], cache_dir: Path) -> Reader:
+    """The reader of `language`, knowing the words of `texts` (policy, questions, examples)."""
+    if language == "ja":
+        return JapaneseReader(texts)
+    return EnglishReader(texts, cache_dir)
+
+
+def _word_features(text: JapaneseText) -> list[str]:
+    words = list(text.words)
+    return words + [f"{a}+{b}" for a, b in zip(words, words[1:], strict=False)]
+
+
+def _char_ngrams(text: str, low: int, high: int) -> list[str]:
+    return [text[i : i + n] for n in range(low, high + 1) for i in range(len(text) - n + 1)]

@@ -1,0 +1,46 @@
+"""Words that confirm what a message is, per language, where an intent's classifier is not
+enough on its own: "forget this conversation" must speak of the chat (so that "delete my data"
+stays a request), and a status question needs a reference or a word about progress."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+CHAT_WORDS = {
+    "en": re.compile(
+        r"\b(conversation|chat|chats|messages?|history|transcript|thread|log|typed|said)\b", re.I
+    ),
+    "ja": re.compile(
+        r"会話|チャット|ﾁｬｯﾄ|トーク|履歴|やりとり|やり取り|メッセージ|ログ|書き込|入力した|"
+        r"送った|話した|このline|kaiwa|chatto|rireki"
+    ),
+}
+STATUS_WORDS = {
+    "en": re.compile(r"\b(status|progress|update on|track|handled|processed|done)\b", re.I),
+    "ja": re.compile(
+        r"状況|進捗|進み|どうなって|どうなり|どうなった|まだ|受付|受け付け|処理|返事|返信|"
+        r"連絡が(ない|来ない|こない)|いつ(頃|ごろ)?(終わ|回答|返事|連絡)|shinchoku|joukyou"
+    ),
+}
+# A dialogue act ("yes", "no", "cancel") is a short reply: a longer message classified as one
+# ("cancel my appointment tomorrow at 3") means something else.
+SHORT_REPLY = {"en": 4, "ja": 12}  # words in English, characters in Japanese
+
+
+def speaks_of_chat(text: str, language: str) -> bool:
+    return bool(CHAT_WORDS[language].search(_normalise(text)))
+
+
+def speaks_of_progress(text: str, language: str) -> bool:
+    return bool(STATUS_WORDS[language].search(_normalise(text)))
+
+
+def is_short_reply(text: str, language: str) -> bool:
+    if language == "ja":
+        return len("".join(ch for ch in text if ch.isalnum())) <= SHORT_REPLY["ja"]
+    return len(text.split()) <= SHORT_REPLY["en"]
+
+
+def _normalise(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
