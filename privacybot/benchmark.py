@@ -4,6 +4,8 @@ One run, on one machine, printed side by side:
   * accuracy on a question file of the assistant (through the REST channel), of plain BM25
     over the policy's passages, and of embedding-only top-1 retrieval (both baselines cite the
     section of their best passage and can never abstain, redirect or raise an emergency);
+  * the same on the Japanese question file, against a keyword baseline (BM25 over SudachiPy
+    words of each section's Japanese example questions: the seed policy is English only);
   * REST turn latency p50/p95/p99, next to the action server's own share of the turn;
   * training time and peak memory of `rasa train` (into a scratch folder);
   * start-up time of the assistant, and the peak resident memory of each process.
@@ -40,14 +42,22 @@ from privacybot.settings import get_settings
 PORT_OFFSET = 900
 
 
-def run_benchmark(questions_path: Path, json_out: Path | None = None) -> int:
+def run_benchmark(
+    questions_path: Path, json_out: Path | None = None, japanese_path: Path | None = None
+) -> int:
     questions = load_questions(questions_path)
+    japanese = load_questions(japanese_path) if japanese_path else []
     say(f"benchmark on {questions_path} ({len(questions)} questions)")
     ensure_trained()
     figures: dict = {"questions": str(questions_path), "count": len(questions)}
 
     say("baselines: BM25 and embedding-only retrieval over the passages")
     figures["baselines"] = _baseline_accuracy(questions)
+
+    if japanese:
+        say(f"Japanese keyword baseline on {japanese_path} ({len(japanese)} questions)")
+        figures["japanese"] = {"questions": str(japanese_path), "count": len(japanese)}
+        figures["japanese"]["bm25"] = _japanese_baseline_accuracy(japanese)
 
     say("training time and peak memory of rasa train (scratch copy)")
     figures["training"] = _measure_training()
@@ -66,6 +76,10 @@ def run_benchmark(questions_path: Path, json_out: Path | None = None) -> int:
         memory_before = {name: _memory_mb(pid) for name, pid in pids.items()}
         figures["assistant"] = _assistant_accuracy_and_latency(questions, assistant.rasa_url)
         figures["action_server_turn_ms"] = _action_server_latency(services.actions_url, questions)
+        if japanese:
+            figures["japanese"]["assistant"] = _assistant_accuracy_and_latency(
+                japanese, assistant.rasa_url
+            )
         figures["memory_mb"] = {
             name: {
                 "rss_after_start": memory_before[name][0],
@@ -106,6 +120,19 @@ def _baseline_accuracy(questions) -> dict:
         "bm25": round(bm25_ok / len(questions), 4),
         "embedding_top1": round(embedding_ok / len(questions), 4),
     }
+
+
+def _japanese_baseline_accuracy(questions) -> float:
+    from privacybot.assistant import LanguageAssistant
+
+    understanding = LanguageAssistant(get_settings(), "ja")
+    index, reader = understanding.index, understanding.reader
+    passed = 0
+    for question in questions:
+        scores = index.section_keywords.scores(reader.keywords(question.q))
+        section = index.section_numbers[int(np.argmax(scores))]
+        passed += passes(question.expect, "answer", [section])
+    return round(passed / len(questions), 4)
 
 
 def _measure_training() -> dict:
@@ -238,6 +265,23 @@ def _print(figures: dict) -> None:
             f"peak {figures['training']['peak_mb']} MB",
         ),
     ]
+    if "japanese" in figures:
+        japanese = figures["japanese"]
+        ja, ja_turn = japanese["assistant"], japanese["assistant"]["turn_ms"]
+        rows += [
+            (
+                f"Japanese ({japanese['count']} q): this assistant",
+                f"{ja['accuracy']:.1%}",
+                f"x{ja['accuracy'] / max(japanese['bm25'], 1e-9):.2f} vs keywords",
+            ),
+            ("Japanese: keyword BM25 (baseline)", f"{japanese['bm25']:.1%}", ""),
+            ("Japanese: emergencies missed", str(ja["emergencies_missed"]), ""),
+            (
+                "Japanese REST turn p50 / p95 / p99",
+                f"{ja_turn['p50']} / {ja_turn['p95']} / {ja_turn['p99']} ms",
+                f"x{ja_turn['p50'] / max(turn['p50'], 1e-9):.2f} English p50",
+            ),
+        ]
     for name, memory in figures["memory_mb"].items():
         rows.append(
             (f"memory: {name}", f"{memory['rss_after_run']} MB", f"peak {memory['peak']} MB")

@@ -49,6 +49,9 @@ class CorpusSettings(BaseModel):
         own = self.policy_file(language)
         return own if own.is_file() else self.policy_file(published)
 
+    def glossary_file(self, language: str) -> Path:
+        return self.resolved() / language / "glossary.yml"
+
     def question_bank_file(self, language: str) -> Path:
         return self.resolved() / language / "question_bank.yml"
 

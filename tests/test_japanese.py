@@ -207,3 +207,28 @@ def test_with_the_clinics_japanese_text_answers_quote_it(clinic_with_a_japanese_
     assert "英語の原文" not in reply.lead
     assert reply.citations[0].label == "第5項「クッキー等」"
     assert "クッキー等の技術を使用することがあります" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("question", "passage_words"),
+    [
+        ("会社の健康診断の結果は会社に行きますか", "employers"),
+        ("家族に病状を説明することはある？", "family members"),
+        ("警察に情報を渡すことはありますか", "police"),
+    ],
+)
+def test_the_glossary_picks_the_english_passage_that_answers(assistant, question, passage_words):
+    reply = assistant.respond(question)
+    assert reply.outcome == Outcome.ANSWER
+    assert passage_words in reply.citations[0].passages[0]["text"]
+
+
+def test_a_malformed_glossary_is_refused_with_its_file(tmp_path):
+    from privacybot.corpus import CorpusError
+    from privacybot.retrieval.bridge import load_glossary
+
+    assert load_glossary(tmp_path / "missing.yml") == {}
+    bad = tmp_path / "glossary.yml"
+    bad.write_text("terms:\n  薬局: []\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="glossary.yml.*薬局"):
+        load_glossary(bad)

@@ -43,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
 
     bench = commands.add_parser("bench", help="benchmark accuracy, latency, start-up and memory")
     bench.add_argument("--questions", type=Path, default=Path("tests/dev_questions.yml"))
+    bench.add_argument(
+        "--japanese", type=Path, default=Path("tests/ja_dev_questions.yml"), help="'' to skip"
+    )
     bench.add_argument("--json", dest="json_out", type=Path)
 
     train = commands.add_parser("train", help="train the Rasa model when its data changed")
@@ -194,7 +197,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from privacybot.benchmark import run_benchmark
 
-    return run_benchmark(args.questions, args.json_out)
+    japanese = args.japanese if str(args.japanese) not in ("", ".") else None
+    return run_benchmark(args.questions, args.json_out, japanese)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -230,6 +234,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
 
 def cmd_check_corpus(args: argparse.Namespace) -> int:
     from privacybot.corpus import CorpusError, load_policy, load_question_bank
+    from privacybot.retrieval.bridge import load_glossary
 
     corpus = get_settings().corpus
     try:
@@ -237,10 +242,12 @@ def cmd_check_corpus(args: argparse.Namespace) -> int:
         for language in languages:
             policy = load_policy(corpus.quoted_policy_file(language, languages[0]))
             bank = load_question_bank(corpus.question_bank_file(language), policy)
+            glossary = load_glossary(corpus.glossary_file(language))
             print(
                 f"{language}: {policy.path}: {len(policy.sections)} sections, "
                 f"{len(policy.passages)} passages, version {policy.policy_version}; "
                 f"{bank.path}: {len(bank.all_questions)} example questions"
+                + (f"; glossary: {len(glossary)} terms" if glossary else "")
             )
     except CorpusError as error:
         print(f"privacybot: {error}", file=sys.stderr)

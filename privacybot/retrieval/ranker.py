@@ -83,7 +83,7 @@ class SectionRanker:
         order = sorted(combined, key=combined.get, reverse=True)
         best = order[0]
         covered = combined[best] >= w.min_score and bank[best] + w.not_covered_margin >= not_covered
-        best_passages = self._best_passages(best, passage_sims)
+        best_passages = self.best_passages(best, passage_sims)
         return SectionRanking(
             question=question,
             corrected=corrected,
@@ -95,7 +95,7 @@ class SectionRanker:
             signals={"bank": bank, "passage": passage, "keywords": keyword},
         )
 
-    def _best_passages(
+    def best_passages(
         self, section: int, passage_sims: np.ndarray, limit: int = 2
     ) -> list[Passage]:
         """The section's passages to quote, best first: the top one, plus a close runner-up."""

@@ -16,6 +16,12 @@ CHAT_WORDS = {
         r"送った|話した|このline|kaiwa|chatto|rireki"
     ),
 }
+# Japanese asks about the chat too ("このチャットの内容って保存されてますか？", a policy question):
+# forgetting it needs a word for deleting as well.
+DELETE_WORDS = {
+    "en": None,
+    "ja": re.compile(r"消|削除|忘れ|クリア|リセット|破棄|なかったこと|けして|sakujo|keshite"),
+}
 STATUS_WORDS = {
     "en": re.compile(r"\b(status|progress|update on|track|handled|processed|done)\b", re.I),
     "ja": re.compile(
@@ -29,7 +35,12 @@ SHORT_REPLY = {"en": 4, "ja": 12}  # words in English, characters in Japanese
 
 
 def speaks_of_chat(text: str, language: str) -> bool:
-    return bool(CHAT_WORDS[language].search(_normalise(text)))
+    """The message is about this conversation (and, in Japanese, about deleting it)."""
+    text = _normalise(text)
+    deleting = DELETE_WORDS[language]
+    return bool(CHAT_WORDS[language].search(text)) and (
+        deleting is None or bool(deleting.search(text))
+    )
 
 
 def speaks_of_progress(text: str, language: str) -> bool:
