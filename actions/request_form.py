@@ -182,6 +182,7 @@ def request_fields(tracker: Tracker) -> dict[str, Any]:
         "on_behalf_of": slot("on_behalf_of") or "self",
         "relationship": draft.get("relationship") if slot("on_behalf_of") == "other" else None,
         "description": draft.get("request_description"),
+        "language": conversation_language(tracker),
     }
 
 

@@ -71,14 +71,16 @@ def test_a_japanese_deletion_request_is_handed_over_in_japanese(
     assert "受付番号" in done.texts[-1] and str(settings.clinic.contact_email) in done.texts[-1]
     assert rows(
         desk_database_file,
-        "select kind, requester_name, contact_email, description from data_requests "
+        "select kind, requester_name, contact_email, description, language from data_requests "
         "where reference = ?",
         reference,
-    ) == [("deletion", NAME, "hanako@example.jp", DESCRIPTION)]
+    ) == [("deletion", NAME, "hanako@example.jp", DESCRIPTION, "ja")]
     assert wait_for(lambda: any(reference in m["Subject"] for m in clinic_inbox.messages))
     mail = next(m for m in clinic_inbox.messages if reference in m["Subject"])
     body = mail.get_payload(decode=True).decode(mail.get_content_charset() or "utf-8")
     assert NAME in body and DESCRIPTION in body
+    # The clinic is told to answer in Japanese.
+    assert "Language:      Japanese (the patient wrote in it: please answer in it)" in body
 
 
 def test_japanese_wrong_answers_are_explained_in_japanese_and_cancel_stores_nothing(

@@ -32,6 +32,9 @@ class IntakeRequest(BaseModel):
     on_behalf_of: str = Field(default="self", max_length=40)
     relationship: str | None = Field(default=None, max_length=2_000)
     description: str = Field(max_length=20_000)
+    language: str | None = Field(
+        default=None, max_length=16, description="the language the patient wrote in (en, ja)"
+    )
 
 
 class IntakeResponse(BaseModel):
@@ -90,6 +93,7 @@ class RequestDetail(RequestSummary):
     on_behalf_of: str
     relationship_to_patient: str | None
     description: str
+    language: str | None = None  # the patient's language: answer them in it
     events: list[EventOut]
 
     @classmethod

@@ -153,6 +153,16 @@ def clean_relationship(value: str | None, on_behalf_of: str) -> str | None:
     return text
 
 
+def clean_language(value: str | None) -> str | None:
+    """A language code such as en or ja (the clinic answers the patient in it), or None."""
+    text = str(value or "").strip().lower()
+    if not text:
+        return None
+    if not re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]{2,8})?", text):
+        raise FieldError("language", "a language code such as 'en' or 'ja'", "language_invalid")
+    return text
+
+
 @dataclass(frozen=True)
 class RequestSubmission:
     kind: str
@@ -162,6 +172,7 @@ class RequestSubmission:
     on_behalf_of: str = "self"
     relationship: str | None = None
     phone: str | None = None
+    language: str | None = None
 
     @classmethod
     def validated(cls, **fields: str | None) -> RequestSubmission:
@@ -175,4 +186,5 @@ class RequestSubmission:
             on_behalf_of=on_behalf_of,
             relationship=clean_relationship(fields.get("relationship"), on_behalf_of),
             phone=clean_phone(fields.get("phone")),
+            language=clean_language(fields.get("language")),
         )

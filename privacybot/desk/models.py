@@ -48,6 +48,7 @@ class DataRequest(Base):
     relationship_to_patient: Mapped[str | None] = mapped_column(String(60))
     description: Mapped[str] = mapped_column(Text)
     channel: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str | None] = mapped_column(String(16))  # the patient's, to answer in
     status: Mapped[str] = mapped_column(String(20), default="received")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

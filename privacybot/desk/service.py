@@ -15,6 +15,7 @@ from privacybot.desk.models import STATUSES, TRANSITIONS, DataRequest, OutboxMai
 from privacybot.desk.references import new_reference, normalise_reference
 from privacybot.settings import ClinicProfile
 
+LANGUAGE_NAMES = {"en": "English", "ja": "Japanese", "": "-"}
 KIND_LABELS = {
     "disclosure": "Disclosure (a copy of the personal information held)",
     "correction": "Correction",
@@ -73,6 +74,7 @@ class RequestDesk:
                         relationship_to_patient=submission.relationship,
                         description=submission.description,
                         channel=channel,
+                        language=submission.language,
                         status="received",
                     )
                     session.add(request)
@@ -186,6 +188,7 @@ class RequestDesk:
             if request.on_behalf_of == "self"
             else f"someone else (requester is: {request.relationship_to_patient})"
         )
+        language = request.language or ""
         body = "\n".join(
             [
                 f"A personal-information request was received through the {request.channel}.",
@@ -196,6 +199,8 @@ class RequestDesk:
                 f"E-mail:        {request.contact_email}",
                 f"Phone:         {request.phone or '-'}",
                 f"On behalf of:  {on_behalf}",
+                f"Language:      {LANGUAGE_NAMES.get(language, language)}"
+                + (" (the patient wrote in it: please answer in it)" if language else ""),
                 f"Received:      {request.created_at:%Y-%m-%d %H:%M} UTC",
                 "",
                 "Description (as typed by the requester):",
