@@ -10,21 +10,13 @@ import uuid
 import httpx
 import pytest
 
+from tests.test_handoff import Patient
 from tests.test_line import event, wait_for_reply
 
 REFERENCE = re.compile(r"PR-\d{4}-\d{6}")
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 NAME = "山田 花子"
 DESCRIPTION = "引っ越すことになったので、登録されている私の連絡先と個人情報を削除してください。"
-
-
-class Patient:
-    def __init__(self, rest) -> None:
-        self.rest = rest
-        self.sender = f"patient-{uuid.uuid4().hex}"
-
-    def says(self, text: str):
-        return self.rest.send(text, self.sender)
 
 
 def rows(database_file, sql: str, *args) -> list[tuple]:

@@ -15,6 +15,8 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from tests.test_widget import ServiceInThread
+
 REPLY_MS = 30_000  # the first answers of a fresh assistant can take a while on a busy machine
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")  # kana and kanji
 COOKIES_JA = "クッキーは何に使っていますか？"
@@ -87,39 +89,6 @@ def expect_wording(page, strings: dict[str, str], language: str, title: str) -> 
 # ---- a clinic page in Japanese, on the clinic's own origin ----
 
 
-class ServiceInThread:
-    """Another instance of the real service, in a thread on a port of its own, that lets the
-    clinic's site use it (CORS) and keeps its requests in a scratch database; its messages go
-    to the e2e assistant."""
-
-    def __init__(self, settings, folder, port: int, allowed_origin: str) -> None:
-        import uvicorn
-
-        from privacybot.api.app import create_app
-
-        changed = settings.model_copy(
-            update={
-                "api": settings.api.model_copy(update={"allowed_origins": [allowed_origin]}),
-                "database": settings.database.model_copy(
-                    update={"url": f"sqlite:///{folder}/service.db"}
-                ),
-            }
-        )
-        self.url = f"http://127.0.0.1:{port}"
-        self.server = uvicorn.Server(
-            uvicorn.Config(create_app(changed), host="127.0.0.1", port=port, log_level="warning")
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def start(self, wait_for) -> None:
-        self.thread.start()
-        assert wait_for(lambda: self.server.started, 30)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=15)
-
-
 @pytest.fixture(scope="module")
 def japanese_page(settings, tmp_path_factory, wait_for, unused_port):
     """A page of the clinic's own website in Japanese (localhost, a port of its own), embedding
@@ -135,7 +104,7 @@ def japanese_page(settings, tmp_path_factory, wait_for, unused_port):
     )
     origin = f"http://localhost:{site.server_address[1]}"
     threading.Thread(target=site.serve_forever, daemon=True).start()
-    service = ServiceInThread(settings, folder, unused_port(), origin)
+    service = ServiceInThread(settings, folder, unused_port(), api={"allowed_origins": [origin]})
     service.start(wait_for)
     (folder / "index.html").write_text(
         "<!doctype html><html lang='ja'><head><meta charset='utf-8'>"

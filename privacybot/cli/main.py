@@ -146,7 +146,8 @@ def format_details(payload: dict) -> str:
     return (
         f"  intent:     {payload.get('intent', '-')} "
         f"(confidence {payload.get('confidence', 0):.2f})\n"
-        f"  outcome:    {payload.get('outcome', '-')}\n"
+        f"  outcome:    {payload.get('outcome', '-')}"
+        f"{'  (' + payload['language'] + ')' if payload.get('language') else ''}\n"
         f"  sections:   {payload.get('sections') or '-'}\n"
         f"  scores:     {scores or '-'}\n"
         f"  policy:     {payload.get('policy_version', '-')}"
