@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from privacybot.corpus import Policy, load_policy, load_question_bank
 from privacybot.desk.references import find_reference
+from privacybot.handoff.form import kind_from_text
 from privacybot.replies import Outcome, Reply
 from privacybot.replies.catalog import MessageCatalog
 from privacybot.replies.reply import Citation
@@ -138,8 +139,16 @@ class LanguageAssistant:
         if intent == "forget_conversation":
             return reply.say(Outcome.FORGET, "forget", intent, confidence)
         # 3. A request to act on their data (asking how to make one is a policy question).
-        if intent == "make_request" and self.question_form.asks_how_to(text):
+        asks_how = self.question_form.asks_how_to(text)
+        if intent == "make_request" and asks_how:
             intent = "ask_policy"
+        elif (
+            intent == "ask_policy"
+            and not asks_how
+            and cues.asks_for_action(text, self.language)
+            and kind_from_text(text) not in (None, "other")
+        ):
+            intent = "make_request"
         if intent == "make_request":
             return reply.say(Outcome.REQUEST, "request", intent, confidence, sections=[7])
         ranking = self.ranker.rank_vector(text, corrected, vector)

@@ -142,6 +142,9 @@ def test_a_message_without_a_language_is_answered_in_the_conversations(assistant
     ("message", "outcome"),
     [
         ("カルテの情報を全部消してください", Outcome.REQUEST),
+        ("検査結果の開示を請求します", Outcome.REQUEST),  # an order, though it reads as a topic
+        ("診療情報の訂正をお願いします", Outcome.REQUEST),
+        ("開示を請求するにはどうすればいいですか", Outcome.ANSWER),
         ("個人情報を消してもらうにはどうすればいいですか", Outcome.ANSWER),
         ("明日の予約を変更したいです", Outcome.OUT_OF_SCOPE),
         ("子どもが息をしていません", Outcome.EMERGENCY),

@@ -29,6 +29,19 @@ STATUS_WORDS = {
         r"連絡が(ない|来ない|こない)|いつ(頃|ごろ)?(終わ|回答|返事|連絡)|shinchoku|joukyou"
     ),
 }
+# Japanese marks a request by the verb's form: an order or a wish (削除してください, 見せて,
+# 止めてほしい, 申し立てます). With a kind of request in the words and no question about how,
+# such a message is a request even when it reads like a policy topic.
+REQUEST_FORMS = {
+    "en": None,
+    "ja": re.compile(
+        r"(て|で)(ください|下さい|くれ|ほしい|欲しい|もらいたい|頂きたい|いただきたい)|"
+        r"(して|消して|見せて|止めて|やめて|送って|直して|教えて)[。!！]*$|"
+        r"(申し立て|申立て)(ます|たい)|撤回(します|したい|いたします)|"
+        r"(請求|依頼|要求|申請|希望)(します|したい|いたします|致します)|"
+        r"お願い(します|いたします|致します)?[。!！]*$"
+    ),
+}
 # A dialogue act ("yes", "no", "cancel") is a short reply: a longer message classified as one
 # ("cancel my appointment tomorrow at 3") means something else.
 SHORT_REPLY = {"en": 4, "ja": 12}  # words in English, characters in Japanese
@@ -45,6 +58,12 @@ def speaks_of_chat(text: str, language: str) -> bool:
 
 def speaks_of_progress(text: str, language: str) -> bool:
     return bool(STATUS_WORDS[language].search(_normalise(text)))
+
+
+def asks_for_action(text: str, language: str) -> bool:
+    """Worded as an order or a wish (Japanese), rather than as a question."""
+    forms = REQUEST_FORMS[language]
+    return forms is not None and bool(forms.search(_normalise(text).rstrip()))
 
 
 def is_short_reply(text: str, language: str) -> bool:
