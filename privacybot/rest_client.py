@@ -41,11 +41,13 @@ class RestClient:
         except httpx.HTTPError:
             return False
 
-    def send(self, message: str, sender: str | None = None) -> Turn:
+    def send(self, message: str, sender: str | None = None, language: str | None = None) -> Turn:
+        """One turn; `language` is the channel's hint, as the widget sends its chosen one."""
         sender = sender or new_conversation_id()
-        response = self.http.post(
-            f"{self.base_url}/webhooks/rest/webhook", json={"sender": sender, "message": message}
-        )
+        body: dict = {"sender": sender, "message": message}
+        if language:
+            body["metadata"] = {"language": language}
+        response = self.http.post(f"{self.base_url}/webhooks/rest/webhook", json=body)
         response.raise_for_status()
         return Turn(response.json(), response.elapsed.total_seconds())
 

@@ -181,3 +181,12 @@ def test_a_malformed_corpus_stops_start_up_with_file_and_line(tmp_path):
     up = run("up", env=env, timeout=300)
     assert up.returncode == 2
     assert f"{policy}:21:" in up.stderr and "actions stopped while starting" in up.stderr
+
+
+def test_ask_in_japanese_as_a_patient_who_chose_it_in_the_widget(rasa_url):
+    result = run("ask", "--lang", "ja", "IDFA")
+    assert result.returncode == 0, result.stderr
+    assert "第5項「Cookies, etc.」" in result.stdout and "英語の原文" in result.stdout
+    assert "outcome:    answer  (ja)" in result.stdout
+    japanese = run("ask", "クッキーは何に使っていますか？")
+    assert "第5項" in japanese.stdout and "outcome:    answer  (ja)" in japanese.stdout

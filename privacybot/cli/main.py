@@ -33,8 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     ask = commands.add_parser("ask", help="ask one question and show how it was answered")
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print the raw REST reply")
+    ask.add_argument("--lang", help="the patient's chosen language, as the widget sends it (ja)")
 
-    commands.add_parser("shell", help="interactive prompt: replies with their details")
+    shell = commands.add_parser("shell", help="interactive prompt: replies with their details")
+    shell.add_argument("--lang", help="the patient's chosen language, as the widget sends it (ja)")
 
     evaluate = commands.add_parser("evaluate", help="evaluate on a question file")
     evaluate.add_argument("file", type=Path)
@@ -123,7 +125,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from privacybot.rest_client import RestClient
 
     with running_assistant() as url:
-        turn = RestClient(url).send(args.question)
+        turn = RestClient(url).send(args.question, language=args.lang)
     if args.json:
         print(json.dumps(turn.messages, ensure_ascii=False, indent=2))
         return 0
@@ -138,7 +140,7 @@ def cmd_shell(args: argparse.Namespace) -> int:
     from privacybot.cli.shell import run_shell
 
     with running_assistant() as url:
-        return run_shell(url, format_details)
+        return run_shell(url, format_details, language=args.lang)
 
 
 def format_details(payload: dict) -> str:

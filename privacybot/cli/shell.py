@@ -22,7 +22,9 @@ HELP = """Type a question as a patient would. Commands:
 A number answers with the button of that number."""
 
 
-def run_shell(rasa_url: str, format_details, stdin=sys.stdin, stdout=sys.stdout) -> int:
+def run_shell(
+    rasa_url: str, format_details, stdin=sys.stdin, stdout=sys.stdout, language: str | None = None
+) -> int:
     readline = _enable_readline()
     client = RestClient(rasa_url)
     sender = new_conversation_id()
@@ -62,7 +64,7 @@ def run_shell(rasa_url: str, format_details, stdin=sys.stdin, stdout=sys.stdout)
             if line.isdigit() and buttons and 1 <= int(line) <= len(buttons):
                 line = buttons[int(line) - 1].get("payload") or buttons[int(line) - 1]["title"]
             try:
-                turn = client.send(line, sender)
+                turn = client.send(line, sender, language)
             except Exception as error:  # a clear line, and the shell goes on
                 print(f"(no answer: {error})", file=stdout)
                 continue
