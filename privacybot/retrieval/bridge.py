@@ -38,30 +38,35 @@ def load_glossary(path: Path) -> dict[str, tuple[str, ...]]:
     return glossary
 
 
+# A short query is all the comparison needs, and the embedding's cost grows with its length.
+MAX_WORDS = 24
+
+
 class PassageBridge:
     def __init__(self, glossary: dict[str, tuple[str, ...]], target: SectionRanker) -> None:
         self.glossary = glossary
         self.target = target
 
     def translate(self, words: list[str]) -> list[str]:
-        """The glossary's words for `words`, two-word terms first (利用 + 停止 = 利用停止)."""
+        """The glossary's first two words for each of `words`, two-word terms first
+        (利用 + 停止 = 利用停止)."""
         out, i = [], 0
         while i < len(words):
             pair = "".join(words[i : i + 2])
             if i + 1 < len(words) and pair in self.glossary:
-                out.extend(self.glossary[pair])
+                out.extend(self.glossary[pair][:2])
                 i += 2
                 continue
-            out.extend(self.glossary.get(words[i], ()))
+            out.extend(self.glossary.get(words[i], ())[:2])
             i += 1
         return out
 
     def passages(self, section: int, words: list[str]) -> list[Passage] | None:
         """The section's passages that best match the question's words, or None when the
         glossary knows none of them."""
-        translated = self.translate(words)
+        translated = list(dict.fromkeys(self.translate(words)))[:MAX_WORDS]
         if not translated:
             return None
         index = self.target.index
-        vector = index.reader.vector(" ".join(dict.fromkeys(translated)))
+        vector = index.reader.vector(" ".join(translated))
         return self.target.best_passages(section, index.passage_vectors @ vector)
