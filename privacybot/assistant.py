@@ -18,8 +18,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from threadpoolctl import threadpool_limits
-
 from privacybot.corpus import Policy, load_policy, load_question_bank
 from privacybot.desk.references import find_reference
 from privacybot.handoff.form import kind_from_text
@@ -28,6 +26,7 @@ from privacybot.replies.catalog import MessageCatalog
 from privacybot.replies.reply import Citation
 from privacybot.retrieval import SectionRanker, SectionRanking, build_policy_index
 from privacybot.retrieval.bridge import PassageBridge, load_glossary
+from privacybot.retrieval.embeddings import encode
 from privacybot.retrieval.index import bank_entries
 from privacybot.retrieval.ranker import RankerWeights
 from privacybot.retrieval.readers import make_reader
@@ -221,13 +220,10 @@ class PolicyAssistant:
     """The assistant in every language of the clinic (clinic.yml `clinic.languages`)."""
 
     def __init__(self, settings: Settings | None = None) -> None:
-        # numpy's and scipy's OpenBLAS threads keep spinning after each small product and
-        # starve the embedding model's threads: a Japanese turn (TF-IDF, then the glossary
-        # bridge's embedding) took 130 ms instead of 37. Their products here are tiny anyway.
-        threadpool_limits(limits=1, user_api="blas")
         self.settings = settings or get_settings()
         self.languages = list(self.settings.clinic.languages)
         self.default_language = self.languages[0]
+        encode(["warm up"])  # the embedding model loads now, not on the first patient's message
         self.by_language = {code: LanguageAssistant(self.settings, code) for code in self.languages}
         for code, understanding in self.by_language.items():
             quoted = understanding.policy.language

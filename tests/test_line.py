@@ -130,6 +130,8 @@ def test_follow_gets_the_welcome_with_the_privacy_notice(line, fake_line_api, wa
     assert line(follow).status_code == 200
     [message] = wait_for_reply(fake_line_api, wait_for, follow["replyToken"])["body"]["messages"]
     assert "Please don't send medical details" in message["text"]
+    # LINE does not say the patient's language: the greeting comes in each of the clinic's.
+    assert "医療情報は送らないでください" in message["text"]
 
 
 STICKER = {
