@@ -44,12 +44,12 @@ class ActionRespond(Action):
             reply.intent == "affirm" or is_yes(text) or is_button(text, "handoff_offer_yes")
         )
         if reply.outcome == Outcome.REQUEST and reply.intent == "ask_request_status":
-            dispatcher.utter_message(json_message=reply.payload())
-            return [
-                *language,
-                SlotSet("status_reference", find_reference(text)),
-                FollowupAction("status_form"),
-            ]
+            # The status form speaks next (its prompt, or the status). Only a reference read
+            # from the words is set: an empty value would be validated, and refused, as an
+            # answer the patient never gave.
+            reference = find_reference(text)
+            known = [SlotSet("status_reference", reference)] if reference else []
+            return [*language, *known, FollowupAction("status_form")]
         if reply.outcome == Outcome.REQUEST or (accepted_offer and reply.outcome != "emergency"):
             return language + start_request_form(dispatcher, reply, text, catalog)
 

@@ -7,8 +7,8 @@ rules as the service's intake) and the intake client (storing the request).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
+import time
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -19,6 +19,7 @@ from rasa_sdk.types import DomainDict
 from actions.runtime import (
     ASSISTANT,
     INTAKE,
+    SETTINGS,
     catalog_for,
     conversation_language,
     invalid_answer,
@@ -381,6 +382,22 @@ class ValidateRequestForm(FormValidationAction):
         return {"request_confirmed": None}
 
 
+DISCARD_ATTEMPTS = 3
+
+
+def discard_draft(key: str) -> bool:
+    """Delete a form's draft, trying again briefly; False if it is still kept (the retention
+    purge deletes it within `conversations.draft_retention_hours`)."""
+    for attempt in range(DISCARD_ATTEMPTS):
+        try:
+            INTAKE.discard_draft(key)
+            return True
+        except IntakeUnavailable:
+            if attempt + 1 < DISCARD_ATTEMPTS:
+                time.sleep(0.2 * (attempt + 1))
+    return False
+
+
 class ActionFinishRequest(Action):
     """After the form: submit a confirmed request, or confirm the cancellation. Either way the
     requester's details are cleared from the conversation."""
@@ -395,9 +412,15 @@ class ActionFinishRequest(Action):
         catalog = catalog_for(tracker)
         cleared = [SlotSet(name, None) for name in SLOTS_TO_CLEAR]
         if slot("request_cancelled") or slot("request_confirmed") is not True:
-            with contextlib.suppress(IntakeUnavailable):  # abandoned drafts are purged anyway
-                INTAKE.discard_draft(draft_key(tracker))
-            say(dispatcher, catalog.say("cancelled"), request_status="cancelled")
+            if discard_draft(draft_key(tracker)):
+                say(dispatcher, catalog.say("cancelled"), request_status="cancelled")
+            else:  # never say "nothing was stored" while the answers are still kept
+                hours = f"{SETTINGS.conversations.draft_retention_hours:g}"
+                say(
+                    dispatcher,
+                    catalog.say("cancelled_draft_kept", hours=hours),
+                    request_status="cancelled",
+                )
             return cleared
         key = f"{tracker.sender_id}:{slot('request_form_id')}"
         channel = (tracker.get_latest_input_channel() or "chat")[:20]
@@ -415,8 +438,7 @@ class ActionFinishRequest(Action):
                 request_status="failed",
             )
             return [SlotSet("request_confirmed", None), FollowupAction("request_form")]
-        with contextlib.suppress(IntakeUnavailable):  # stored; a left-over draft is purged
-            INTAKE.discard_draft(draft_key(tracker))
+        discard_draft(draft_key(tracker))  # stored; a draft left over is purged in time
         text = catalog.say("submitted", reference=reference)
         say(dispatcher, text, reference=reference, request_status="submitted")
         return [*cleared, SlotSet("last_reference", reference)]

@@ -11,8 +11,9 @@ from privacybot.handoff.intake_client import IntakeClient
 from privacybot.replies.catalog import MessageCatalog
 from privacybot.settings import get_settings
 
+SETTINGS = get_settings()
 ASSISTANT = PolicyAssistant()
-INTAKE = IntakeClient.from_settings(get_settings())
+INTAKE = IntakeClient.from_settings(SETTINGS)
 
 
 def channel_language(tracker: Tracker) -> str | None:

@@ -42,12 +42,15 @@ PERSONAL_SLOTS = {
 SUMMARY = "[REQUEST_SUMMARY]"
 
 
-def redacted_event(data: dict[str, Any], requested_slot: str | None) -> dict[str, Any]:
-    """The event as it may be stored. requested_slot: what the form asked just before."""
+def redacted_event(
+    data: dict[str, Any], requested_slot: str | None, from_patient_text: bool = False
+) -> dict[str, Any]:
+    """The event as it may be stored. requested_slot: what the form asked just before;
+    from_patient_text: a slot event that Rasa's slot mapping copied from the message just
+    received (it sits between the user event and the next action)."""
     kind = data.get("event")
     if kind == "user":
-        placeholder = PERSONAL_SLOTS.get(requested_slot or "")
-        text = placeholder or redact(data.get("text") or "")
+        text = _stored_text(data.get("text") or "", requested_slot)
         parse_data = dict(data.get("parse_data") or {})
         parse_data["text"] = text
         parse_data["entities"] = []
@@ -62,12 +65,22 @@ def redacted_event(data: dict[str, Any], requested_slot: str | None) -> dict[str
         bot_data = {**(data.get("data") or {}), "custom": custom}
         return {**data, "text": redact(data.get("text") or ""), "data": bot_data}
     if kind == "slot":
-        # The other slots hold the form's state (requested_slot, the kind of request...),
-        # never free text: they are stored as they are, or the conversation would change.
         value = data.get("value")
         if data.get("name") in PERSONAL_SLOTS and value not in (None, "-"):
             return {**data, "value": PERSONAL_SLOTS[data["name"]]}
+        if from_patient_text and isinstance(value, str):
+            # The patient's words, whatever the slot ("please contact me at ..." typed where
+            # the kind of request was asked): kept as the user event beside it is. The form's
+            # validation sets the slot again right after (a kind, or None), so the stored
+            # conversation still ends in the same state.
+            return {**data, "value": _stored_text(value, requested_slot)}
+        # Slots our actions set hold the form's state (requested_slot, the kind of request,
+        # placeholders), never free text: stored as they are, or the conversation would change.
     return data
+
+
+def _stored_text(text: str, requested_slot: str | None) -> str:
+    return PERSONAL_SLOTS.get(requested_slot or "") or redact(text)
 
 
 class RedactingSQLTrackerStore(SQLTrackerStore):
@@ -78,13 +91,20 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
                 session, tracker.sender_id, fetch_events_from_all_sessions=False
             ).count()
             requested_slot = None
+            after_user_message = False  # slot events here were copied from the message
             for index, event in enumerate(tracker.events):
                 data = event.as_dict()
+                kind = data.get("event")
                 if index >= stored:
-                    session.add(self._row(tracker.sender_id, redacted_event(data, requested_slot)))
-                if data.get("event") == "slot" and data.get("name") == "requested_slot":
+                    row = redacted_event(data, requested_slot, after_user_message)
+                    session.add(self._row(tracker.sender_id, row))
+                if kind == "user":
+                    after_user_message = True
+                elif kind == "action":
+                    after_user_message = False
+                if kind == "slot" and data.get("name") == "requested_slot":
                     requested_slot = data.get("value")
-                elif data.get("event") == "active_loop" and not data.get("name"):
+                elif kind == "active_loop" and not data.get("name"):
                     requested_slot = None
             session.commit()
 

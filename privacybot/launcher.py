@@ -137,6 +137,15 @@ class Service:
         return LOG_DIR / f"{self.name}.log"
 
 
+def proxy_arguments(trusted_proxies: list[str]) -> list[str]:
+    """uvicorn's options for X-Forwarded-For: believed only from the configured proxies.
+    (uvicorn's default believes any client on 127.0.0.1, so a program on the same host could
+    name any address and slip past the per-address limits.)"""
+    if not trusted_proxies:
+        return ["--no-proxy-headers"]
+    return ["--proxy-headers", "--forwarded-allow-ips", ",".join(trusted_proxies)]
+
+
 class Assistant:
     """The running assistant: a context manager that starts and stops its processes."""
 
@@ -171,6 +180,7 @@ class Assistant:
                     "--port",
                     str(services.api_port),
                     "--no-access-log",
+                    *proxy_arguments(settings.api.trusted_proxies),
                 ],
                 f"{services.api_url}/health",
             ),

@@ -190,6 +190,15 @@ class ApiSettings(BaseModel):
     rate_limit_per_conversation_per_minute: int = Field(default=30, ge=1)
     # Largest request body accepted (the LINE webhook allows 1 MB: LINE batches events).
     max_body_bytes: int = Field(default=64_000, ge=1_000)
+    # Addresses of the reverse proxies in front of the service, whose X-Forwarded-For names
+    # the real client (e.g. ["127.0.0.1"] for nginx on the same host). Empty: the header is
+    # ignored, so no client can pick the address its limits are counted under.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    # Staff sign-in: after this many failures in sign_in_window_seconds for one user name or
+    # from one address, further attempts get 429 for sign_in_lockout_seconds.
+    sign_in_max_failures: int = Field(default=5, ge=1)
+    sign_in_window_seconds: int = Field(default=900, ge=1)
+    sign_in_lockout_seconds: int = Field(default=300, ge=1)
 
 
 class LineSettings(BaseModel):

@@ -63,16 +63,21 @@ def existing_reference(api_url) -> str:
     return response.json()["reference"]
 
 
-# The schema the service's own code declares, so the operations are known when pytest collects
-# them (the service starts later, with the first test); the first test checks that the running
-# service serves this very schema at /openapi.json.
+# The schema the service's own code declares, internal routes included, so the operations are
+# known when pytest collects them (the service starts later, with the first test); the first
+# test checks that the running service serves this very schema at /openapi.json, less the
+# internal routes.
 schema = schemathesis.openapi.from_dict(create_app().openapi())
 
 
-def test_the_running_service_serves_the_fuzzed_schema(api_url):
+def test_the_running_service_serves_the_fuzzed_schema_without_internal_routes(api_url):
     served = httpx.get(f"{api_url}/openapi.json", timeout=30)
     assert served.status_code == 200
-    assert served.json() == schema.raw_schema
+    full = schema.raw_schema
+    public = {p: v for p, v in full["paths"].items() if not p.startswith("/internal/")}
+    assert len(public) < len(full["paths"])
+    assert served.json() == {**full, "paths": public}
+    assert not any("/internal" in path for path in served.json()["paths"])
 
 
 @schema.parametrize()

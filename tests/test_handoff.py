@@ -209,3 +209,30 @@ def test_an_abandoned_form_stores_nothing(rest):
     patient.says("hanako@example.com")
     # ...and the patient closes the chat here.
     assert db_rows("select count(*) from data_requests") == before
+
+
+def test_a_status_question_without_a_reference_is_asked_for_it_once(rest):
+    patient = Patient(rest)
+    turn = patient.says("what is the status of my request?")
+    assert [m for m in turn.messages if not m.get("text")] == []  # no empty message
+    assert len(turn.texts) == 1
+    assert "reference number" in turn.texts[0]
+    assert "doesn't look like" not in turn.texts[0]
+
+
+def test_a_look_alike_email_address_is_refused_in_the_chat_with_the_reason(rest):
+    patient = Patient(rest)
+    patient.says("please delete my data")
+    patient.says("Taro Yamada")
+    reply = patient.says("t\u0430ro@example.com").texts  # Cyrillic а
+    assert "plain Latin letters" in reply[0] and "Which e-mail" in reply[-1]
+    assert "phone" in patient.says("taro@example.com").texts[-1]  # accepted once plain
+
+
+def test_the_action_log_holds_no_version_warning_per_action_call(rest):
+    from privacybot.settings import PROJECT_ROOT
+
+    for _ in range(3):
+        Patient(rest).says("What cookies do you use?")
+    log = (PROJECT_ROOT / "var/log/actions.log").read_text(errors="replace")
+    assert "might not be compatible" not in log

@@ -154,3 +154,70 @@ def test_a_forget_that_cannot_be_done_is_not_confirmed(settings, tmp_path, canne
         )
     assert response.status_code == 503
     assert "could not be deleted" in response.json()["detail"]
+
+
+def _every_log() -> str:
+    return "\n".join(
+        p.read_text(errors="replace") for p in (PROJECT_ROOT / "var/log").glob("*.log")
+    )
+
+
+def test_words_typed_at_any_form_step_are_stored_redacted_whatever_the_slot(chat, settings):
+    """Free text typed where the kind of request, for whom, or a reference is asked is kept
+    only as the user event beside it is: redacted."""
+    start, say = chat
+    conversation = start()
+    say(conversation, "I'd like to make a request about my data")
+    turn = say(conversation, "please contact me at kind.step@example.com or 090-1357-2468")
+    assert "which kind of request" in turn["replies"][0]["text"]  # re-asked, nothing lost
+    say(conversation, "deletion")
+    say(conversation, "Hanako Suzuki")
+    say(conversation, "hanako.s@example.com")
+    say(conversation, "skip")
+    turn = say(conversation, "write to whom.step@example.com, 080-2468-1357")
+    assert turn["replies"][-1]["custom"].get("form_slot") == "on_behalf_of"
+    say(conversation, "cancel")
+    status = start()
+    say(status, "what is the status of my request?")
+    say(status, "ask status.step@example.com or call 070-1111-2222")
+
+    stored = "\n".join(stored_events(settings, conversation) + stored_events(settings, status))
+    for detail in (
+        "kind.step@example.com",
+        "1357-2468",
+        "whom.step@example.com",
+        "2468-1357",
+        "status.step@example.com",
+        "1111-2222",
+    ):
+        assert detail not in stored, detail
+    slot_values = [
+        json.loads(e).get("value")
+        for e in stored_events(settings, conversation)
+        if json.loads(e).get("event") == "slot" and json.loads(e).get("name") == "request_kind"
+    ]
+    assert "deletion" in slot_values  # the form's own state is kept as it is
+
+
+def test_a_slash_message_is_read_as_text_and_never_logged(chat, settings, desk_database_file):
+    """ "/restart" mid-form neither wipes the form (orphaning its draft) nor fails; a slash
+    message with personal details reaches no log."""
+    start, say = chat
+    conversation = start()
+    say(conversation, "please delete my data")
+    say(conversation, "Ichiro Slashman")  # kept in the draft
+    turn = say(conversation, "/restart")
+    assert turn["replies"][-1]["custom"].get("form_slot") == "contact_email"  # asked again
+    say(conversation, "ichiro.slashman@example.com")
+    say(conversation, "skip")
+    say(conversation, "myself")
+    turn = say(conversation, "everything from my 2019 visits")
+    assert "Ichiro Slashman" in turn["replies"][-1]["text"]  # the read-back: nothing lost
+    say(conversation, "cancel")
+
+    other = start()
+    turn = say(other, "/my name is Goro Slashwell and I have HIV, goro.slash@example.com")
+    assert turn["replies"]
+    logs = _every_log()
+    for detail in ("Slashwell", "goro.slash", "Slashman", "HIV"):
+        assert detail not in logs, detail

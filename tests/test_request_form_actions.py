@@ -152,3 +152,27 @@ def test_a_request_whose_draft_was_purged_is_not_sent_and_the_patient_is_told(
     assert set(FORM_FIELDS) <= cleared(events)
     assert FollowupAction("request_form") not in events  # no endless "say yes to retry"
     assert "nothing was sent" in dispatcher.messages[0]["text"]
+
+
+def test_a_cancel_whose_draft_cannot_be_deleted_is_not_reported_as_nothing_stored(
+    form_actions, monkeypatch
+):
+    """The service refusing the DELETE (down, or overloaded): the discard is tried again, and
+    the patient is told the truth: the answers are deleted automatically, within the draft
+    retention."""
+    from privacybot.handoff.intake_client import IntakeUnavailable
+
+    attempts = []
+
+    def refuse(self, key):
+        attempts.append(key)
+        raise IntakeUnavailable("draft answered 429")
+
+    monkeypatch.setattr(form_actions.INTAKE.__class__, "discard_draft", refuse)
+    dispatcher = CollectingDispatcher()
+    tracker = tracker_with({**FILLED, "request_confirmed": None, "request_cancelled": True})
+    form_actions.ActionFinishRequest().run(dispatcher, tracker, {})
+    said = dispatcher.messages[-1]["text"]
+    assert len(attempts) == form_actions.DISCARD_ATTEMPTS
+    assert "nothing was stored" not in said
+    assert "deleted automatically within 24 hours" in said

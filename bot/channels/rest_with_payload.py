@@ -7,7 +7,11 @@ sections and policy version belong to which text. The channel keeps the name `re
 the URL `POST /webhooks/rest/webhook` and its request body `{"sender", "message"}`.
 
 It also refuses malformed requests with a clear 400/413 instead of a stack trace, and never
-logs the message text (patients' messages are personal information).
+logs the message text (patients' messages are personal information). What a patient typed
+is always text: a message starting with "/" reaches Rasa without the slash, so it is never
+read as Rasa's intent-trigger syntax ("/restart" would wipe a form in progress, and Rasa
+warns with the whole message when the rest does not parse). Lone surrogates and control
+characters are cleaned first (privacybot.text.received).
 """
 
 from __future__ import annotations
@@ -23,10 +27,23 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from privacybot.privacy.redaction import install_log_redaction
+from privacybot.text.received import usable_text
+
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 5000
 MAX_SENDER_CHARS = 128
+# Rasa reads "/intent{...}" as a triggered intent (rasa.shared.constants.INTENT_MESSAGE_PREFIX)
+INTENT_TRIGGER_PREFIX = "/"
+
+
+def as_patient_text(text: str) -> str:
+    """What Rasa gets of a patient's message: usable text that cannot trigger an intent."""
+    text = usable_text(text).strip()
+    while text.startswith(INTENT_TRIGGER_PREFIX):
+        text = text[len(INTENT_TRIGGER_PREFIX) :].lstrip()
+    return text
 
 
 class ReplyCollector(CollectingOutputChannel):
@@ -53,6 +70,10 @@ class RestWithPayloadInput(RestInput):
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
+        # Rasa has set up its log handlers by now; from here on they redact, and Python
+        # warnings (Rasa reports some problems with the message in one) go through them too.
+        logging.captureWarnings(True)
+        install_log_redaction("rasa", "sanic.root", "sanic.error", "py.warnings")
         webhook = Blueprint("rest_with_payload_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
@@ -64,7 +85,7 @@ class RestWithPayloadInput(RestInput):
             body, problem = _parse_body(request)
             if problem:
                 return response.json({"error": problem}, status=400)
-            text = body.get("message")
+            text = as_patient_text(body["message"])
             if len(text) > MAX_MESSAGE_CHARS:
                 return response.json(
                     {"error": f"'message' is longer than {MAX_MESSAGE_CHARS} characters"},

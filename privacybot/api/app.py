@@ -15,11 +15,14 @@ from collections.abc import AsyncIterator
 from email.utils import parseaddr
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 
 from privacybot.api.assistant_client import AssistantClient
+from privacybot.api.errors import UnhandledErrors, validation_error
 from privacybot.api.routes import chat, desk, intake, line, pages, widget
 from privacybot.api.security import BodyLimit, RateLimits, SecurityHeaders
+from privacybot.api.sign_in_throttle import SignInThrottle
 from privacybot.conversation_store import ConversationStore
 from privacybot.desk.database import make_engine, make_session_factory
 from privacybot.desk.drafts import RequestDrafts
@@ -93,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sessions = make_session_factory(engine)
         domain = parseaddr(str(settings.mail.from_address))[1].rpartition("@")[2]
         app.state.settings = settings
+        app.state.sign_in_throttle = SignInThrottle(settings.api)
         app.state.desk = RequestDesk(sessions, settings.clinic, mail_domain=domain)
         app.state.drafts = RequestDrafts(sessions)
         app.state.outbox = Outbox(sessions, settings.mail)
@@ -135,9 +139,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # No Swagger UI page: it loads its script from a CDN. The schema is at /openapi.json.
         docs_url=None,
         redoc_url=None,
+        openapi_url=None,  # served below, without the internal routes
     )
-    # The last added runs first: security headers on every response, CORS headers also on a
-    # refusal (so the widget can read it), then the limits, before any work.
+    app.add_exception_handler(RequestValidationError, validation_error)
+    # The last added runs first: security headers on every response, a clear 500 inside them,
+    # CORS headers also on a refusal (so the widget can read it), then the limits, before any
+    # work.
     app.add_middleware(RateLimits, settings=settings.api)
     app.add_middleware(
         BodyLimit,
@@ -152,6 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Content-Type"],
             allow_credentials=False,
         )
+    app.add_middleware(UnhandledErrors)
     app.add_middleware(SecurityHeaders)
     app.include_router(chat.router)
     app.include_router(line.router)
@@ -159,6 +167,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(desk.router)
     app.include_router(pages.router)
     app.include_router(widget.router)
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def public_schema() -> dict:
+        """The schema of the public routes: the action server's /internal/* ones are nobody
+        else's business (the full schema is `create_app().openapi()`, for the tests)."""
+        schema = app.openapi()
+        paths = {p: v for p, v in schema["paths"].items() if not p.startswith("/internal/")}
+        return {**schema, "paths": paths}
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:

@@ -7,6 +7,7 @@ Plain ASGI middleware, so it wraps every route (pages, API, errors) the same way
 
 from __future__ import annotations
 
+import hmac
 import json
 import math
 import threading
@@ -45,7 +46,7 @@ SIGN_IN_RESPONSES: dict[int | str, dict] = {
 CROSS_ORIGIN_RESOURCES = ("/widget.js", "/widget.css")
 
 
-async def _send_json(send, status: int, detail: str, headers: list | None = None) -> None:
+async def send_json(send, status: int, detail: str, headers: list | None = None) -> None:
     body = json.dumps({"detail": detail}).encode()
     await send(
         {
@@ -93,7 +94,9 @@ _OURS = {name for name, _ in SECURITY_HEADERS}
 
 
 class BodyLimit:
-    """413 for a body over the limit, whether announced by Content-Length or streamed."""
+    """413 for a body over the limit, whether announced by Content-Length or streamed
+    (chunked): a streamed body is read up to the limit before the route sees any of it, so
+    every route refuses it the same way instead of failing halfway through parsing it."""
 
     def __init__(self, app, max_bytes: int, overrides: dict[str, int] | None = None) -> None:
         self.app = app
@@ -104,34 +107,34 @@ class BodyLimit:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         limit = self.overrides.get(scope["path"], self.max_bytes)
+        too_large = f"request body over {limit} bytes"
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 if not value.isdigit() or int(value) > limit:
-                    return await _send_json(send, 413, f"request body over {limit} bytes")
-        received = 0
-        too_large = False
-
-        async def counting_receive():
-            nonlocal received, too_large
+                    return await send_json(send, 413, too_large)
+                return await self.app(scope, receive, send)  # the server holds it to that
+        chunks, size = [], 0
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    too_large = True
-                    return {"type": "http.disconnect"}
-            return message
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > limit:
+                return await send_json(send, 413, too_large)
+            if not message.get("more_body"):
+                break
+        whole = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        replayed = False
 
-        started = False
+        async def replay():
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return whole
+            return await receive()
 
-        async def guarded_send(message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        await self.app(scope, counting_receive, guarded_send)
-        if too_large and not started:
-            await _send_json(send, 413, f"request body over {limit} bytes")
+        await self.app(scope, replay, send)
 
 
 class TokenBuckets:
@@ -165,13 +168,17 @@ class TokenBuckets:
 class RateLimits:
     """Per client address on every route but the health check and the LINE webhook (LINE's
     few servers carry every patient; its events are signed), and per conversation on web-chat
-    messages. The client address is what uvicorn reports: behind a reverse proxy, run uvicorn
-    with --forwarded-allow-ips set to the proxy so it is the patient's."""
+    messages. The action server's calls to /internal/* carry the internal token and are not a
+    patient's: they are not counted (a form's draft must be stored and discarded whatever the
+    load). The client address is what uvicorn reports: it takes X-Forwarded-For only from
+    the proxies in `api.trusted_proxies` (see privacybot.launcher)."""
 
     EXEMPT = ("/health", "/line/webhook")
+    INTERNAL_PREFIX = "/internal/"
 
     def __init__(self, app, settings: ApiSettings) -> None:
         self.app = app
+        self.internal_token = settings.internal_token.encode()
         self.by_address = TokenBuckets(
             settings.rate_limit_per_address_per_minute, settings.rate_limit_burst
         )
@@ -182,7 +189,7 @@ class RateLimits:
         )
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or scope["path"] in self.EXEMPT:
+        if scope["type"] != "http" or scope["path"] in self.EXEMPT or self._internal(scope):
             return await self.app(scope, receive, send)
         client = (scope.get("client") or ("unknown", 0))[0]
         wait = self.by_address.take(client)
@@ -191,10 +198,16 @@ class RateLimits:
             wait = self.by_conversation.take(path)
         if wait:
             retry = str(max(1, math.ceil(wait))).encode()
-            return await _send_json(
+            return await send_json(
                 send,
                 429,
                 "Too many messages. Please wait a moment before sending another.",
                 [(b"retry-after", retry)],
             )
         await self.app(scope, receive, send)
+
+    def _internal(self, scope) -> bool:
+        if not self.internal_token or not scope["path"].startswith(self.INTERNAL_PREFIX):
+            return False
+        token = next((v for k, v in scope.get("headers", []) if k == b"x-internal-token"), b"")
+        return bool(token) and hmac.compare_digest(token, self.internal_token)

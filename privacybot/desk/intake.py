@@ -72,8 +72,19 @@ def clean_email(value: str) -> str:
         raise FieldError(
             "contact_email", "the e-mail address contains a line break", "email_line_break"
         )
+    if not text.isascii():
+        # The clinic's mail carries plain addresses only (no SMTPUTF8): an address with
+        # other letters could not be answered, and a look-alike ("pаypal", Cyrillic а) would
+        # mislead staff. NFKC has already turned full-width letters into plain ones.
+        unusual = next(ch for ch in text if not ch.isascii())
+        raise FieldError(
+            "contact_email",
+            f"please write the address in plain Latin letters and digits (it has {unusual!r})",
+            "email_not_ascii",
+            character=unusual,
+        )
     try:
-        return validate_email(text, check_deliverability=False).normalized
+        return validate_email(text, check_deliverability=False, allow_smtputf8=False).normalized
     except EmailNotValidError as error:
         raise FieldError(
             "contact_email",

@@ -120,12 +120,19 @@ class RequestDesk:
         if kind:
             query = query.where(DataRequest.kind == kind)
         if text:
-            pattern = f"%{text.lower()}%"
+            # What staff typed is looked for as it is: % and _ are letters here, not wildcards.
+            literal = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            pattern = f"%{literal}%"
             query = query.where(
                 or_(
-                    func.lower(DataRequest.reference).like(pattern),
-                    func.lower(DataRequest.requester_name).like(pattern),
-                    func.lower(DataRequest.contact_email).like(pattern),
+                    *(
+                        func.lower(column).like(pattern, escape="\\")
+                        for column in (
+                            DataRequest.reference,
+                            DataRequest.requester_name,
+                            DataRequest.contact_email,
+                        )
+                    )
                 )
             )
         with self.session_factory() as session:

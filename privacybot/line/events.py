@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 from linebot.v3.webhooks import (
     Event,
@@ -24,6 +24,7 @@ from linebot.v3.webhooks import (
 
 from privacybot.line.identity import conversation_key
 from privacybot.settings import LineSettings
+from privacybot.text.received import usable_text
 
 CONVERSE, NOTICE, IGNORE = "converse", "notice", "ignore"
 
@@ -45,14 +46,22 @@ def _mentions_the_bot(message: TextMessageContent) -> bool:
 
 
 def entry_for(raw: dict, settings: LineSettings) -> InboxEntry:
-    """The inbox entry of one webhook event (its JSON object)."""
+    """The inbox entry of one webhook event (its JSON object), its texts made storable (a
+    lone surrogate or a NUL would make the database refuse the whole batch)."""
     try:
         event = Event.from_dict(raw)
     except (ValueError, TypeError, KeyError, AttributeError):
         # A kind of event or message this SDK version cannot read (LINE adds new ones):
         # in a 1:1 chat a message still gets "I can read text messages".
-        return _entry_for_unreadable(raw)
-    return _entry_for_event(event, settings)
+        entry = _entry_for_unreadable(raw)
+    else:
+        entry = _entry_for_event(event, settings)
+    texts = {
+        f.name: usable_text(value)
+        for f in fields(entry)
+        if isinstance(value := getattr(entry, f.name), str)
+    }
+    return replace(entry, **texts)
 
 
 def _entry_for_unreadable(raw: dict) -> InboxEntry:

@@ -9,13 +9,14 @@ import hmac
 import secrets
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.exc import SQLAlchemyError
 
 from privacybot.api.assistant_client import AssistantUnavailable
 from privacybot.api.deps import get_settings_dep
 from privacybot.api.security import LIMIT_RESPONSES
 from privacybot.settings import Settings
+from privacybot.text.received import usable_text
 
 MAX_MESSAGE_CHARS = 2000
 
@@ -38,6 +39,13 @@ class ChatMessage(BaseModel):
         "languages); the assistant answers in the language of the message itself when it "
         "shows one, and in this language otherwise",
     )
+
+    @field_validator("text", mode="before")
+    @classmethod
+    def _usable(cls, text: object) -> object:
+        # Before pydantic's own check, which refuses a lone surrogate (a browser sends one
+        # when a message is cut in the middle of an emoji): the rest of the message counts.
+        return usable_text(text) if isinstance(text, str) else text
 
 
 class ChatReply(BaseModel):
