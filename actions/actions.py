@@ -55,7 +55,7 @@ class ActionRespond(Action):
 
         events: list[dict[str, Any]] = [SlotSet("handoff_offered", False)]
         buttons = reply.buttons
-        if reply.outcome == Outcome.ANSWER and reply.sections[:1] == [7]:
+        if reply.offer_handoff:
             reply.text += "\n" + catalog.say("handoff_offer")
             buttons = [
                 {

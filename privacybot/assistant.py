@@ -33,6 +33,7 @@ from privacybot.retrieval.readers import make_reader
 from privacybot.settings import PROJECT_ROOT, Settings, get_settings
 from privacybot.text.language import detect_language, is_japanese
 from privacybot.text.romaji import looks_like_romaji
+from privacybot.topics import RULES, TopicKnowledge, enriched_bank, load_topics, place_topics
 from privacybot.triage import cues
 from privacybot.triage.emergency import EmergencyDetector
 from privacybot.triage.intents import SMALLTALK_INTENTS, IntentClassifier
@@ -40,6 +41,8 @@ from privacybot.triage.nlu_examples import read_nlu_examples
 from privacybot.triage.question_form import QuestionForm
 
 MAX_MESSAGE_CHARS = 2000
+# Privacy topics (privacybot/topics/) of the policy's section on patients' requests.
+REQUEST_TOPICS = ("correction_deletion", "access_rights")
 NLU_DIR = PROJECT_ROOT / "data" / "nlu"
 CACHE_DIR = PROJECT_ROOT / ".cache" / "embeddings"
 
@@ -87,23 +90,41 @@ class LanguageAssistant:
         self.language = language
         published = settings.clinic.languages[0]
         policy = load_policy(settings.corpus.quoted_policy_file(language, published))
-        bank = load_question_bank(settings.corpus.question_bank_file(language), policy)
-        # The question bank's questions are policy questions too: they teach the intent
-        # classifier the short keyword queries and paraphrases patients use.
-        examples = nlu_examples(language) + [(q, "ask_policy") for q in bank.all_questions]
-        texts = [text for text, _ in examples]
+        own_bank = load_question_bank(settings.corpus.question_bank_file(language), policy)
+        topics = load_topics(language) if settings.corpus.privacy_topics else []
+        topic_texts = [t for topic in topics for t in (*topic.statements, *topic.questions)]
+        passages = [p.with_context() for p in policy.passages]
+        nlu = nlu_examples(language)
         reader = make_reader(
             language,
-            [p.with_context() for p in policy.passages] + bank_entries(bank)[0] + texts,
+            passages + bank_entries(own_bank)[0] + [t for t, _ in nlu] + topic_texts,
             CACHE_DIR,
         )
         self.reader = reader
+        # The topics are placed in the policy when it is in this language (a policy quoted
+        # from another language is reached through the glossary bridge instead).
+        self.knowledge = TopicKnowledge()
+        bank = own_bank
+        if topics and policy.language == language:
+            rule = RULES.get(language, RULES["en"])
+            placement = place_topics(policy, topics, reader.vectors(passages), reader.vectors, rule)
+            self.knowledge = TopicKnowledge(topics, placement)
+            bank = enriched_bank(own_bank, topics, placement, rule)
+        # The question bank's questions are policy questions too: they teach the intent
+        # classifier the short keyword queries and paraphrases patients use.
+        examples = nlu + [(q, "ask_policy") for q in bank.all_questions]
+        texts = [text for text, _ in examples]
         self.thresholds, weights = THRESHOLDS.get(language, THRESHOLDS["en"])
         self.index = build_policy_index(policy, bank, reader)
         self.ranker = SectionRanker(self.index, weights)
         self.intents = IntentClassifier(reader.vectors(texts), [i for _, i in examples])
         self.emergency = EmergencyDetector(language)
         self.question_form = QuestionForm(language)
+        # The sections that tell patients how to have their data disclosed, corrected or
+        # deleted, best first: cited with a request, and followed by the hand-off offer.
+        named = [policy.requests_section] if policy.requests_section is not None else []
+        found = self.knowledge.sections_about(*REQUEST_TOPICS)
+        self.request_sections = named + [n for n in found if n not in named]
         # Set by PolicyAssistant when the quoted policy is in another language.
         self.bridge: PassageBridge | None = None
 
@@ -151,7 +172,9 @@ class LanguageAssistant:
         ):
             intent = "make_request"
         if intent == "make_request":
-            return reply.say(Outcome.REQUEST, "request", intent, confidence, sections=[7])
+            return reply.say(
+                Outcome.REQUEST, "request", intent, confidence, sections=self.request_sections[:1]
+            )
         ranking = self.ranker.rank_vector(text, corrected, vector)
         # 4-5. Small talk and other topics, unless it is clearly a policy question after all.
         if intent in SMALLTALK_INTENTS or intent == "out_of_scope":
@@ -173,7 +196,11 @@ class LanguageAssistant:
             return reply.say(
                 Outcome.NOT_COVERED, "not_covered", intent, confidence, scores=ranking.scores[:3]
             )
-        return reply.answer(self._bridged(ranking), intent, confidence)
+        answer = reply.answer(self._bridged(ranking), intent, confidence)
+        # An answer from the section on patients' requests is followed by the offer to pass
+        # one to the clinic.
+        answer.offer_handoff = answer.sections[:1] == self.request_sections[:1] != []
+        return answer
 
     def _bridged(self, ranking: SectionRanking) -> SectionRanking:
         """Through the glossary, the passages of a policy in another language that answer."""
@@ -228,8 +255,11 @@ class PolicyAssistant:
         for code, understanding in self.by_language.items():
             quoted = understanding.policy.language
             glossary = load_glossary(self.settings.corpus.glossary_file(code))
-            if quoted != code and quoted in self.by_language and glossary:
-                understanding.bridge = PassageBridge(glossary, self.by_language[quoted].ranker)
+            if quoted != code and quoted in self.by_language:
+                # Quoting another language's policy: its sections, placed in that language.
+                understanding.request_sections = self.by_language[quoted].request_sections
+                if glossary:
+                    understanding.bridge = PassageBridge(glossary, self.by_language[quoted].ranker)
         self.catalogs = {
             code: MessageCatalog.for_clinic(self.settings.clinic, code) for code in self.languages
         }

@@ -10,6 +10,7 @@ or when the outcome itself is in `expect`. Each question runs in a fresh convers
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -126,3 +127,76 @@ def report_json(results: list[Result]) -> dict:
 
 def _label_order(label: str) -> tuple[int, str]:
     return (0, f"{int(label):03d}") if label.isdigit() else (1, label)
+
+
+# ---- multi-turn conversations (format: tests/sakura_conversations.yml) ----
+# Labels of a turn beyond sections and outcomes: "form" (an answer to a request form's
+# question, taken by the form), "status" (a question about a request's progress),
+# "chat_privacy" (a question about this chat itself, answered from the assistant's own notice).
+TURN_LABELS = OUTCOMES | {"form", "status", "chat_privacy"}
+
+
+@dataclass
+class ConversationResult:
+    id: str
+    turns: list[dict]  # {"user", "expect", "outcome", "sections", "passed"}
+
+    @property
+    def passed(self) -> bool:
+        return all(t["passed"] for t in self.turns)
+
+
+def load_conversations(path: str | Path) -> list[dict]:
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, yaml.YAMLError) as exc:
+        raise EvaluationFileError(f"{path}: {exc}") from None
+    if not isinstance(data, list) or not data:
+        raise EvaluationFileError(f"{path}: expected a non-empty list of conversations")
+    for conversation in data:
+        turns = conversation.get("turns") if isinstance(conversation, dict) else None
+        if not turns or not all(isinstance(t, dict) and "user" in t for t in turns):
+            raise EvaluationFileError(f"{path}: each conversation needs 'turns' with 'user'")
+        for turn in turns:
+            for label in turn.get("expect") or []:
+                if not (isinstance(label, int) or label in TURN_LABELS):
+                    raise EvaluationFileError(f"{path}: unknown label {label!r}")
+    return data
+
+
+def turn_passes(expect: list[int | str], payloads: list[dict]) -> bool:
+    """The turn's first reply decides, but a form's prompt may come after it (an answer to
+    a question asked inside the form, then the form's question again)."""
+    slots = [str(p.get("form_slot") or "") for p in payloads]
+    if "form" in expect and any(slots):
+        return True
+    if "status" in expect and any(slot.startswith("status_") for slot in slots):
+        return True
+    first = payloads[0] if payloads else {}
+    return passes(expect, first.get("outcome", "no_reply"), list(first.get("sections") or []))
+
+
+def evaluate_conversations(
+    conversations: list[dict], turn: Callable[[str, str], list[dict]]
+) -> list[ConversationResult]:
+    """`turn(conversation_id, text)` returns the custom payloads of the turn's replies."""
+    results = []
+    run = uuid.uuid4().hex[:8]
+    for number, conversation in enumerate(conversations):
+        conversation_id = f"eval-{run}-{number}"
+        turns = []
+        for item in conversation["turns"]:
+            payloads = turn(conversation_id, item["user"])
+            first = payloads[0] if payloads else {}
+            turns.append(
+                {
+                    "user": item["user"],
+                    "expect": item.get("expect") or [],
+                    "outcome": first.get("outcome", "no_reply"),
+                    "sections": list(first.get("sections") or [])[:3],
+                    "passed": turn_passes(item.get("expect") or [], payloads),
+                }
+            )
+        results.append(ConversationResult(str(conversation.get("id", number)), turns))
+    return results

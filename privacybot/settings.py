@@ -36,6 +36,10 @@ class ClinicProfile(BaseModel):
 
 class CorpusSettings(BaseModel):
     directory: Path = Path("policy_corpus/sakura")
+    # Place the clinic-independent privacy topics (privacybot/topics/) in the policy, so that a
+    # policy is understood without a question bank; off: the clinic's own bank only (for
+    # comparison in benchmarks).
+    privacy_topics: bool = True
 
     def resolved(self) -> Path:
         return self.directory if self.directory.is_absolute() else PROJECT_ROOT / self.directory

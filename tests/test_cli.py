@@ -19,7 +19,10 @@ PRIVACYBOT = [sys.executable, "-m", "privacybot.cli.main"]
 # Question sets and the accuracy floor under each; CI fails below it (docs/benchmarks.md).
 QUESTION_SETS = {
     "dev_questions.yml": 0.92,  # the team's dev set, written with the first training data
-    "holdout_questions.yml": 0.92,  # written later by another author, never trained on
+    # Written later by another author. 26 of its questions were found word for word in the
+    # training data and replaced by fresh ones (tests/test_evaluation_sets.py): on the clean
+    # set 91.8% (it read 93.8% with the leaked ones).
+    "holdout_questions.yml": 0.90,
     "ja_dev_questions.yml": 0.87,  # Japanese dev set: 91% (docs/benchmarks.md, Japanese)
     "ja_holdout_questions.yml": 0.86,  # Japanese, another author, never trained on: 90%
 }

@@ -119,3 +119,16 @@ def test_malformed_question_bank_names_file_and_line(tmp_path, text, line, messa
     with pytest.raises(CorpusError) as error:
         load_question_bank(path, policy)
     assert (error.value.line, message in error.value.message) == (line, True), str(error.value)
+
+
+def test_the_front_matter_may_name_the_section_on_requests(tmp_path):
+    header = GOOD_HEADER.replace("---\n", "---\nrequests_section: 1\n", 1)
+    named = load_policy(write(tmp_path, header + "# 0 Intro\nText.\n# 1 Your rights\nAsk us.\n"))
+    assert named.requests_section == 1
+    assert (
+        load_policy(write(tmp_path, GOOD_HEADER + "# 0 Intro\nT.\n", "b.md")).requests_section
+        is None
+    )
+    wrong = GOOD_HEADER.replace("---\n", "---\nrequests_section: 9\n", 1)
+    with pytest.raises(CorpusError, match=r"'requests_section' must be one of the section numbers"):
+        load_policy(write(tmp_path, wrong + "# 0 Intro\nText.\n", "c.md"))

@@ -42,6 +42,18 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.add_argument("file", type=Path)
     evaluate.add_argument("--json", dest="json_out", type=Path, help="write results as JSON")
     evaluate.add_argument("--min-accuracy", type=float, help="exit 1 when accuracy is below this")
+    evaluate.add_argument(
+        "--in-process",
+        action="store_true",
+        help="the action server's assistant in this process, without Rasa's intent vote (quick; "
+        "for a clinic's corpus via PRIVACYBOT_SETTINGS without a trained model for it)",
+    )
+
+    talks = commands.add_parser(
+        "evaluate-conversations", help="evaluate multi-turn conversations (wholly right or not)"
+    )
+    talks.add_argument("file", type=Path)
+    talks.add_argument("--min-accuracy", type=float, help="exit 1 below this share wholly right")
 
     bench = commands.add_parser("bench", help="benchmark accuracy, latency, start-up and memory")
     bench.add_argument("--questions", type=Path, default=Path("tests/dev_questions.yml"))
@@ -64,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         "ask": cmd_ask,
         "shell": cmd_shell,
         "evaluate": cmd_evaluate,
+        "evaluate-conversations": cmd_evaluate_conversations,
         "bench": cmd_bench,
         "train": cmd_train,
         "check-corpus": cmd_check_corpus,
@@ -156,6 +169,43 @@ def format_details(payload: dict) -> str:
     )
 
 
+def cmd_evaluate_conversations(args: argparse.Namespace) -> int:
+    from privacybot.evaluation import (
+        EvaluationFileError,
+        evaluate_conversations,
+        load_conversations,
+    )
+    from privacybot.rest_client import RestClient
+
+    try:
+        conversations = load_conversations(args.file)
+    except EvaluationFileError as error:
+        print(f"privacybot: {error}", file=sys.stderr)
+        return 2
+    with running_assistant() as url:
+        client = RestClient(url)
+
+        def turn(sender: str, text: str) -> list[dict]:
+            return [m.get("custom") or {} for m in client.send(text, sender).messages]
+
+        results = evaluate_conversations(conversations, turn)
+    for result in results:
+        if not result.passed:
+            print(f"FAIL  {result.id}")
+            for t in result.turns:
+                mark = "  ok " if t["passed"] else "  XX "
+                got = f"{t['outcome']} {t['sections']}"
+                print(f"{mark} expect {t['expect']} got {got}  {t['user']}")
+    right = sum(r.passed for r in results)
+    turns = [t for r in results for t in r.turns]
+    share = right / len(results)
+    print(f"conversations wholly right: {right}/{len(results)} = {share:.1%}")
+    print(f"turns right: {sum(t['passed'] for t in turns)}/{len(turns)}")
+    if args.min_accuracy is not None and share < args.min_accuracy:
+        return 1
+    return 0
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from privacybot.evaluation import (
         EvaluationFileError,
@@ -172,9 +222,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     except EvaluationFileError as error:
         print(f"privacybot: {error}", file=sys.stderr)
         return 2
-    with running_assistant() as url:
-        client = RestClient(url)
-        results = evaluate(questions, lambda q: client.send(q).payload)
+    if args.in_process:
+        from privacybot.assistant import PolicyAssistant
+
+        assistant = PolicyAssistant()
+        results = evaluate(questions, lambda q: assistant.respond(q).payload())
+    else:
+        with running_assistant() as url:
+            client = RestClient(url)
+            results = evaluate(questions, lambda q: client.send(q).payload)
     for r in results:
         if not r.passed:
             print(

@@ -43,6 +43,7 @@ def load_policy(path: str | Path) -> Policy:
     meta, body_start = _front_matter(path, lines)
     sections = _sections(path, lines, body_start)
     body = "\n".join(lines[body_start:]).strip()
+    requests_section = _requests_section(path, meta, sections)
     return Policy(
         clinic=str(meta["clinic"]),
         language=str(meta["language"]),
@@ -51,7 +52,24 @@ def load_policy(path: str | Path) -> Policy:
         content_hash=hashlib.sha256(body.encode("utf-8")).hexdigest(),
         path=str(path),
         sections=tuple(sections),
+        requests_section=requests_section,
     )
+
+
+def _requests_section(path: Path, meta: dict, sections: list[Section]) -> int | None:
+    """`requests_section: N` in the front matter: the section telling patients how to have
+    their data disclosed, corrected or deleted (optional: otherwise found from the text)."""
+    value = meta.get("requests_section")
+    if value is None:
+        return None
+    numbers = [s.number for s in sections]
+    if not isinstance(value, int) or value not in numbers:
+        raise CorpusError(
+            path,
+            2,
+            f"'requests_section' must be one of the section numbers {numbers}, not {value!r}",
+        )
+    return value
 
 
 def _front_matter(path: Path, lines: list[str]) -> tuple[dict, int]:

@@ -50,6 +50,8 @@ class Policy:
     content_hash: str
     path: str
     sections: tuple[Section, ...]
+    # The section on patients' requests, when the front matter names it (`requests_section`).
+    requests_section: int | None = None
 
     @property
     def policy_version(self) -> str:

@@ -43,6 +43,8 @@ class Reply:
     buttons: list[dict] = field(default_factory=list)
     rasa_intents: dict[str, float] = field(default_factory=dict)  # Rasa's ranking, for staff
     language: str = ""  # the language of the reply's own wording (en, ja)
+    # The answer is about patients' requests: the channel offers to pass one to the clinic.
+    offer_handoff: bool = False
 
     def payload(self) -> dict:
         """The `custom` payload sent with the reply's text on every channel."""

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-from scipy.sparse import hstack
+from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
@@ -86,6 +86,9 @@ class JapaneseReader:
         return self.analyzer.keywords(text)
 
     def vectors(self, texts: Sequence[str]):
+        if not texts:  # a clinic without example questions yet: no rows, not an error
+            width = sum(len(v.vocabulary_) for v in self.views.values())
+            return csr_matrix((0, width), dtype=np.float32)
         read = [self.analyzer.read(t) for t in texts]
         blocks = [self.views[name].transform(read) * w for name, w in self.WEIGHTS.items()]
         return normalize(hstack(blocks).tocsr()).astype(np.float32)

@@ -1,0 +1,175 @@
+"""Privacy topics: how patients ask about privacy, whatever the clinic, as data per language.
+
+`privacybot/topics/<language>.yml` lists the topics patients ask about (sharing with other
+providers, retention, cookies, getting a copy of one's records...). Each topic has a few
+`statements` (how a privacy notice says such a thing) and `questions` (how patients ask
+about it). None of it names a clinic or a section.
+
+For a clinic's policy the topics are placed automatically: a topic belongs to the sections
+whose passages read like its statements. Its questions then serve as example questions of
+those sections, and the questions of a topic no passage speaks of serve as questions the
+policy does not cover. So a clinic with only its `policy.md` is answered from the first day;
+its own question bank, where it has one, comes first (a section with enough examples of its
+own takes no topic questions).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from privacybot.corpus import Policy, QuestionBank
+
+TOPICS_DIR = Path(__file__).parent
+
+
+class TopicsFileError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    about: str
+    statements: tuple[str, ...]
+    questions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Placement:
+    """How one policy's sections are about the topics: for each topic, its best sections
+    and how close the closest passage came (cosine similarity of statement and passage)."""
+
+    sections: dict[str, tuple[int, ...]]
+    closeness: dict[str, float]
+    uncovered: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PlacementRule:
+    """When a topic counts as covered by a section, per language (the readers' similarities
+    are not on one scale): `covered` or closer, it belongs to the best section and to the
+    others within `runner_up`; under `uncovered`, the policy does not speak of it; in
+    between, its questions are left out (neither an answer nor a refusal is taught)."""
+
+    covered: float
+    uncovered: float
+    runner_up: float = 0.03
+    # A section with this many examples of the clinic's own bank takes no topic questions.
+    own_examples_enough: int = 10
+
+
+RULES = {
+    "en": PlacementRule(covered=0.45, uncovered=0.33),
+    "ja": PlacementRule(covered=0.22, uncovered=0.19),
+}
+
+
+def topics_file(language: str) -> Path:
+    return TOPICS_DIR / f"{language}.yml"
+
+
+def load_topics(language: str) -> list[Topic]:
+    """The topics of a language; [] when the language has none yet."""
+    path = topics_file(language)
+    if not path.is_file():
+        return []
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise TopicsFileError(f"{path}: not valid YAML: {exc}") from None
+    topics = []
+    for topic_id, entry in ((data or {}).get("topics") or {}).items():
+        if not isinstance(entry, dict):
+            raise TopicsFileError(f"{path}: topic {topic_id!r} must be a mapping")
+        statements = tuple(str(s) for s in entry.get("statements") or ())
+        questions = tuple(str(q) for q in entry.get("questions") or ())
+        if not statements or not questions:
+            raise TopicsFileError(f"{path}: topic {topic_id!r} needs statements and questions")
+        topics.append(Topic(str(topic_id), str(entry.get("about", "")), statements, questions))
+    return topics
+
+
+def place_topics(
+    policy: Policy, topics: list[Topic], passage_vectors, vectors_of, rule: PlacementRule
+) -> Placement:
+    """Which sections each topic belongs to. `passage_vectors`: the policy's passages (with
+    context), rows of unit length; `vectors_of(texts)`: the reader's vectors."""
+    if not topics:
+        return Placement({}, {}, ())
+    passage_sections = np.asarray([p.section for p in policy.passages])
+    numbers = [s.number for s in policy.sections]
+    statements = [s for t in topics for s in t.statements]
+    owners = np.asarray([i for i, t in enumerate(topics) for _ in t.statements])
+    similarity = _dense(vectors_of(statements) @ passage_vectors.T)  # statements × passages
+    sections: dict[str, tuple[int, ...]] = {}
+    closeness: dict[str, float] = {}
+    uncovered = []
+    for i, topic in enumerate(topics):
+        rows = similarity[owners == i]
+        per_section = {
+            n: float(rows[:, passage_sections == n].max()) if (passage_sections == n).any() else 0
+            for n in numbers
+        }
+        best = max(per_section, key=per_section.get)
+        closeness[topic.id] = round(per_section[best], 4)
+        if per_section[best] >= rule.covered:
+            sections[topic.id] = tuple(
+                n
+                for n in sorted(per_section, key=per_section.get, reverse=True)
+                if per_section[n] >= max(rule.covered, per_section[best] - rule.runner_up)
+            )
+        elif per_section[best] < rule.uncovered:
+            uncovered.append(topic.id)
+    return Placement(sections, closeness, tuple(uncovered))
+
+
+def enriched_bank(
+    bank: QuestionBank, topics: list[Topic], placement: Placement, rule: PlacementRule
+) -> QuestionBank:
+    """The clinic's bank plus the topics' questions where they belong: each topic's questions
+    as examples of its best section (where the clinic's own bank is thin), and the questions
+    of topics the policy does not speak of as not covered."""
+    by_id = {t.id: t for t in topics}
+    by_section = {n: list(qs) for n, qs in bank.by_section.items()}
+    not_covered = list(bank.not_covered)
+    own = {q.casefold() for q in bank.all_questions}
+    for topic_id, numbers in placement.sections.items():
+        best = numbers[0]
+        if len(bank.by_section.get(best, ())) >= rule.own_examples_enough:
+            continue
+        by_section.setdefault(best, []).extend(
+            q for q in by_id[topic_id].questions if q.casefold() not in own
+        )
+    if len(bank.not_covered) < rule.own_examples_enough:
+        for topic_id in placement.uncovered:
+            not_covered.extend(q for q in by_id[topic_id].questions if q.casefold() not in own)
+    return QuestionBank(
+        path=bank.path,
+        by_section={n: tuple(qs) for n, qs in by_section.items() if qs},
+        not_covered=tuple(not_covered),
+    )
+
+
+@dataclass
+class TopicKnowledge:
+    """A language's topics placed in one policy (kept for the staff's `check-corpus`)."""
+
+    topics: list[Topic] = field(default_factory=list)
+    placement: Placement = field(default_factory=lambda: Placement({}, {}, ()))
+
+    def sections_about(self, *topic_ids: str) -> list[int]:
+        """The sections about any of these topics, best first, without repeats."""
+        found: list[int] = []
+        for topic_id in topic_ids:
+            for number in self.placement.sections.get(topic_id, ()):
+                if number not in found:
+                    found.append(number)
+        return found
+
+
+def _dense(matrix) -> np.ndarray:
+    return np.asarray(matrix.toarray() if hasattr(matrix, "toarray") else matrix)

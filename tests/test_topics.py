@@ -1,0 +1,86 @@
+"""A clinic with only its policy: the privacy topics (privacybot/topics/) are placed in its
+sections, so it answers on the first day, in English or in Japanese, without a question bank;
+and nothing about a clinic's sections is written in code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from privacybot.evaluation import evaluate, load_questions, summarise
+from privacybot.settings import PROJECT_ROOT, Settings
+from privacybot.topics import TopicsFileError, load_topics
+
+# Floors of the second clinics' dev sets, policy only (no bank); docs/benchmarks.md.
+SECOND_CLINICS = {
+    "midorinomori": ("tests/midorinomori_ja_dev_questions.yml", 0.68),
+}
+
+
+def clinic_settings(settings: Settings, clinic: str, languages: list[str]) -> Settings:
+    profile = settings.clinic.model_copy(update={"languages": languages})
+    corpus = settings.corpus.model_copy(update={"directory": Path("policy_corpus") / clinic})
+    return settings.model_copy(update={"clinic": profile, "corpus": corpus})
+
+
+@pytest.fixture(scope="module")
+def japanese_only(settings):
+    from privacybot.assistant import PolicyAssistant
+
+    return PolicyAssistant(clinic_settings(settings, "midorinomori", ["ja"]))
+
+
+def test_a_japanese_only_clinic_with_an_empty_bank_starts_and_answers(japanese_only):
+    bank = PROJECT_ROOT / "policy_corpus/midorinomori/ja/question_bank.yml"
+    assert "sections: {}" in bank.read_text(encoding="utf-8")
+    reply = japanese_only.respond("保有個人データの開示を請求する手続きを教えてください")
+    assert str(reply.outcome) == "answer"
+    title = japanese_only.policy.section(reply.sections[0]).title
+    assert "開示" in title, title
+
+
+def test_a_request_cites_the_section_on_requests_found_in_the_policy(japanese_only):
+    reply = japanese_only.respond("私の個人情報を削除してください")
+    assert str(reply.outcome) == "request"
+    [section] = reply.sections
+    assert "開示" in japanese_only.policy.section(section).title
+
+
+@pytest.mark.parametrize("clinic", sorted(SECOND_CLINICS))
+def test_a_second_clinics_patients_are_answered_from_its_policy_alone(
+    clinic, japanese_only, settings
+):
+    path, floor = SECOND_CLINICS[clinic]
+    results = evaluate(
+        load_questions(PROJECT_ROOT / path), lambda q: japanese_only.respond(q).payload()
+    )
+    summary = summarise(results)
+    assert summary["accuracy"] >= floor, summary
+    missed = [r.q for r in results if "emergency" in r.expect and not r.passed]
+    assert missed == []
+
+
+def test_a_malformed_topics_file_is_refused_with_its_path(tmp_path, monkeypatch):
+    import privacybot.topics as topics
+
+    (tmp_path / "xx.yml").write_text("topics:\n  cookies:\n    statements: []\n")
+    monkeypatch.setattr(topics, "TOPICS_DIR", tmp_path)
+    with pytest.raises(TopicsFileError, match=r"xx\.yml: topic 'cookies' needs"):
+        load_topics("xx")
+    assert load_topics("no-such-language") == []
+
+
+def test_the_seed_clinics_section_on_requests_is_found_in_its_policy(assistant):
+    """SAKURA's requests section is found from its text, as any clinic's would be: a request
+    cites it, and an answer from it is followed by the offer to pass a request on."""
+    english = assistant.by_language["en"]
+    requests = english.request_sections[0]
+    assert "Disclosure" in assistant.policy.section(requests).title
+    assert assistant.by_language["ja"].request_sections[0] == requests  # quotes the English
+    request = assistant.respond("Please delete all of the personal data you hold on me.")
+    assert str(request.outcome) == "request" and request.sections == [requests]
+    how = assistant.respond("How can I get the clinic to correct wrong details in my file?")
+    assert how.sections[0] == requests and how.offer_handoff
+    cookies = assistant.respond("What cookies does your website set?")
+    assert str(cookies.outcome) == "answer" and not cookies.offer_handoff
