@@ -63,8 +63,8 @@ class PlacementRule:
 
 
 RULES = {
-    "en": PlacementRule(covered=0.45, uncovered=0.33),
-    "ja": PlacementRule(covered=0.22, uncovered=0.19),
+    "en": PlacementRule(covered=0.55, uncovered=0.45),
+    "ja": PlacementRule(covered=0.18, uncovered=0.11),
 }
 
 
@@ -104,16 +104,24 @@ def place_topics(
     numbers = [s.number for s in policy.sections]
     statements = [s for t in topics for s in t.statements]
     owners = np.asarray([i for i, t in enumerate(topics) for _ in t.statements])
-    similarity = _dense(vectors_of(statements) @ passage_vectors.T)  # statements × passages
+    statement_vectors = vectors_of(statements)
+    similarity = _dense(statement_vectors @ passage_vectors.T)  # statements × passages
+    # A section's title says what the whole section is about ("Who we share your information
+    # with"), which its passages, one by one, may not: it counts as one more passage.
+    titles = _dense(statement_vectors @ vectors_of([s.title for s in policy.sections]).T)
     sections: dict[str, tuple[int, ...]] = {}
     closeness: dict[str, float] = {}
     uncovered = []
     for i, topic in enumerate(topics):
-        rows = similarity[owners == i]
-        per_section = {
-            n: float(rows[:, passage_sections == n].max()) if (passage_sections == n).any() else 0
-            for n in numbers
-        }
+        rows, title_rows = similarity[owners == i], titles[owners == i]
+        # How well the section answers the topic's statements as a whole: for each statement
+        # its closest passage (or the title), averaged, so that one passage mentioning a
+        # hospital does not make a section about sharing with hospitals.
+        per_section = {}
+        for k, n in enumerate(numbers):
+            in_section = rows[:, passage_sections == n]
+            best = in_section.max(axis=1) if in_section.size else np.zeros(len(rows))
+            per_section[n] = float(np.maximum(best, title_rows[:, k]).mean())
         best = max(per_section, key=per_section.get)
         closeness[topic.id] = round(per_section[best], 4)
         if per_section[best] >= rule.covered:

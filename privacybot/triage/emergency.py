@@ -15,17 +15,21 @@ from pathlib import Path
 
 import spacy
 import yaml
-from spacy.matcher import PhraseMatcher
+from spacy.matcher import Matcher, PhraseMatcher
 
 from privacybot.text.romaji import to_hiragana
 
 LATIN = re.compile(r"[a-z]")
+# Little words people put in or leave out without changing what they say: "no point in going
+# on" and "no point going on" are one phrase. Dropped from the phrases and the message alike.
+FILLERS = re.compile(r"\b(?:in|the|a|an|just|really|even|so|very|any)\b")
 PHRASES_FILE = Path(__file__).with_name("emergency_phrases.yml")
 
 
 class EmergencyDetector:
     def __init__(self, language: str = "en", phrases_file: Path = PHRASES_FILE) -> None:
-        phrases = yaml.safe_load(phrases_file.read_text(encoding="utf-8"))[language]
+        data = yaml.safe_load(phrases_file.read_text(encoding="utf-8"))
+        phrases = data[language]
         self.language = language
         if language == "ja":
             self.substrings = sorted({_compact(p) for p in phrases})
@@ -34,7 +38,24 @@ class EmergencyDetector:
         self.nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
         self.nlp.initialize()
         self.matcher = PhraseMatcher(self.nlp.vocab, attr="LEMMA")
-        self.matcher.add("EMERGENCY", [self.nlp(p.lower()) for p in phrases])
+        self.matcher.add("EMERGENCY", [self.nlp(_normalise(p)) for p in phrases])
+        self.quantities = Matcher(self.nlp.vocab)
+        overdose = (data.get("quantity_overdose") or {}).get(language)
+        if overdose:
+            many = {"REGEX": r"^[1-9][0-9]+$"}  # 10 or more, in digits
+            for number in ({"TEXT": many}, {"LOWER": {"IN": overdose["numbers"]}}):
+                self.quantities.add(
+                    "OVERDOSE",
+                    [
+                        [
+                            {"LEMMA": {"IN": overdose["verbs"]}},
+                            number,
+                            *[{"OP": "?"}] * gap,
+                            {"LEMMA": {"IN": overdose["medicines"]}},
+                        ]
+                        for gap in range(3)
+                    ],
+                )
 
     def matches(self, text: str) -> list[str]:
         """The emergency phrases found in `text` (empty when none)."""
@@ -44,7 +65,8 @@ class EmergencyDetector:
             kana = _compact(to_hiragana(text)) if LATIN.search(compact) else ""
             return [p for p in self.substrings if p in compact or (kana and p in kana)]
         doc = self.nlp(_normalise(text))
-        return [doc[start:end].text for _, start, end in self.matcher(doc)]
+        found = [*self.matcher(doc), *self.quantities(doc)]
+        return [doc[start:end].text for _, start, end in found]
 
 
 def _compact(text: str) -> str:
@@ -65,4 +87,4 @@ def _normalise(text: str) -> str:
         ("dont ", "do not "),
     ):
         text = text.replace(short, full)
-    return text
+    return " ".join(FILLERS.sub(" ", text).split())
