@@ -14,7 +14,7 @@ from privacybot.topics import TopicsFileError, load_topics
 
 # Floors of the second clinics' dev sets, policy only (no bank); docs/benchmarks.md.
 SECOND_CLINICS = {
-    "hollowbrook": (["en"], "tests/hollowbrook_dev_questions.yml", 0.54),  # 56.0%
+    "hollowbrook": (["en"], "tests/hollowbrook_dev_questions.yml", 0.54),  # 56.5%
     "midorinomori": (["ja"], "tests/midorinomori_ja_dev_questions.yml", 0.67),  # 69.4%
 }
 

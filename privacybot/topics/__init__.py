@@ -164,7 +164,7 @@ def enriched_bank(
 
 @dataclass
 class TopicKnowledge:
-    """A language's topics placed in one policy (kept for the staff's `check-corpus`)."""
+    """A language's topics placed in one policy: which sections are about what."""
 
     topics: list[Topic] = field(default_factory=list)
     placement: Placement = field(default_factory=lambda: Placement({}, {}, ()))
