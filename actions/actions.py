@@ -1,5 +1,6 @@
-"""The reply action: hands the patient's message and Rasa's intent ranking to the assistant,
-and starts the request or status form when the message asks for one."""
+"""The reply action: hands the patient's message, Rasa's intent ranking and what the
+conversation knows to the assistant, and carries out the next step it decided (say the reply,
+or start the request or status form)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.runtime import (
-    ASSISTANT,
-    channel_language,
-    is_button,
-    kind_titles,
-)
+from actions.runtime import ASSISTANT, channel_language, kind_titles
 from privacybot.desk.references import find_reference
-from privacybot.handoff.form import is_yes, kind_from_text
-from privacybot.replies import Outcome
+from privacybot.dialogue import AnswerContext, Turn
+from privacybot.handoff.form import kind_from_text
+from privacybot.replies import NextStep, Outcome, Reply
 from privacybot.replies.catalog import MessageCatalog
 
 
@@ -37,48 +34,47 @@ class ActionRespond(Action):
             if item.get("name")
         }
         hint = channel_language(tracker) or tracker.get_slot("language")
-        reply = ASSISTANT.respond(text, rasa_intents=ranking or None, language=hint)
-        catalog = ASSISTANT.catalogs[reply.language]
-        language = [SlotSet("language", reply.language)]
-        accepted_offer = tracker.get_slot("handoff_offered") and (
-            reply.intent == "affirm" or is_yes(text) or is_button(text, "handoff_offer_yes")
+        turn = Turn(
+            context=AnswerContext.from_slot(tracker.get_slot("answer_context")),
+            handoff_offered=bool(tracker.get_slot("handoff_offered")),
         )
-        if reply.outcome == Outcome.REQUEST and reply.intent == "ask_request_status":
+        reply = ASSISTANT.respond(text, rasa_intents=ranking or None, language=hint, turn=turn)
+        catalog = ASSISTANT.catalogs[reply.language]
+        remembered = [SlotSet("language", reply.language), SlotSet("answer_context", reply.context)]
+        if reply.next_step == NextStep.STATUS_FORM:
             # The status form speaks next (its prompt, or the status). Only a reference read
             # from the words is set: an empty value would be validated, and refused, as an
             # answer the patient never gave.
             reference = find_reference(text)
             known = [SlotSet("status_reference", reference)] if reference else []
-            return [*language, *known, FollowupAction("status_form")]
-        if reply.outcome == Outcome.REQUEST or (accepted_offer and reply.outcome != "emergency"):
-            return language + start_request_form(dispatcher, reply, text, catalog)
+            return [*remembered, *known, FollowupAction("status_form")]
+        if reply.next_step == NextStep.REQUEST_FORM:
+            return remembered + start_request_form(dispatcher, reply, text, catalog)
+        say_reply(dispatcher, reply, catalog)
+        return [*remembered, SlotSet("handoff_offered", reply.offer_handoff)]
 
-        events: list[dict[str, Any]] = [SlotSet("handoff_offered", False)]
-        buttons = reply.buttons
-        if reply.offer_handoff:
-            reply.text += "\n" + catalog.say("handoff_offer")
-            buttons = [
-                {
-                    "title": catalog.say("handoff_offer_yes"),
-                    "payload": catalog.say("handoff_offer_yes"),
-                }
-            ]
-            events = [SlotSet("handoff_offered", True)]
-        payload = reply.payload()
-        payload["text"] = reply.text
-        dispatcher.utter_message(text=reply.text, json_message=payload, buttons=buttons)
-        return language + events
+
+def say_reply(dispatcher: CollectingDispatcher, reply: Reply, catalog: MessageCatalog) -> None:
+    """The reply, with the offer to pass a request on when the assistant made one."""
+    buttons = reply.buttons
+    if reply.offer_handoff:
+        reply.text += "\n" + catalog.say("handoff_offer")
+        yes = catalog.say("handoff_offer_yes")
+        buttons = [{"title": yes, "payload": yes}]
+    payload = reply.payload()
+    payload["text"] = reply.text
+    dispatcher.utter_message(text=reply.text, json_message=payload, buttons=buttons)
 
 
 def start_request_form(
-    dispatcher: CollectingDispatcher, reply, text: str, catalog: MessageCatalog
+    dispatcher: CollectingDispatcher, reply: Reply, text: str, catalog: MessageCatalog
 ) -> list[dict]:
     """Say what happens next, then let Rasa's request form collect the details."""
     intro = catalog.say("request_intro")
     payload = {**reply.payload(), "outcome": "request", "text": intro}
     dispatcher.utter_message(text=intro, json_message=payload)
-    kind = kind_from_text(text, kind_titles()) if reply.outcome == Outcome.REQUEST else None
     # Only a kind read from the words is set: an empty value would be validated as an answer.
+    kind = kind_from_text(text, kind_titles()) if reply.outcome == Outcome.REQUEST else None
     known = [SlotSet("request_kind", kind)] if kind else []
     return [
         SlotSet("handoff_offered", False),

@@ -20,6 +20,7 @@ from actions.runtime import (
     ASSISTANT,
     INTAKE,
     SETTINGS,
+    answer_inside_form,
     catalog_for,
     conversation_language,
     invalid_answer,
@@ -239,9 +240,7 @@ class ValidateRequestForm(FormValidationAction):
             return stop_form(request_cancelled=True)
         if is_cancel(text):
             return stop_form(request_cancelled=True)
-        if slot != "request_description" and text.rstrip().endswith(("?", "？")):
-            reply = ASSISTANT.respond(text, language=language)
-            dispatcher.utter_message(text=reply.text, json_message=reply.payload())
+        if slot != "request_description" and answer_inside_form(text, dispatcher, tracker):
             return {slot: None}
         return None
 

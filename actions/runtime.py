@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
 from privacybot.assistant import PolicyAssistant
 from privacybot.desk.intake import FieldError
+from privacybot.dialogue import AnswerContext, Turn
 from privacybot.handoff.form import KINDS
 from privacybot.handoff.intake_client import IntakeClient
 from privacybot.replies.catalog import MessageCatalog
@@ -66,3 +68,14 @@ def payload(outcome: str, intent: str = "", **extra: object) -> dict:
         "policy_version": ASSISTANT.policy.policy_version,
         **extra,
     }
+
+
+def answer_inside_form(text: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """A question typed where a form expected an answer ("wait, who sees those records?") is
+    answered; the form then asks its question again. False when `text` is no question."""
+    if not text.rstrip().endswith(("?", "？")):
+        return False
+    turn = Turn(context=AnswerContext.from_slot(tracker.get_slot("answer_context")), in_form=True)
+    reply = ASSISTANT.respond(text, language=conversation_language(tracker), turn=turn)
+    dispatcher.utter_message(text=reply.text, json_message=reply.payload())
+    return True

@@ -11,7 +11,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.request_form import AskSlot, say, stop_form
-from actions.runtime import ASSISTANT, INTAKE, catalog_for, conversation_language, invalid_answer
+from actions.runtime import (
+    ASSISTANT,
+    INTAKE,
+    answer_inside_form,
+    catalog_for,
+    conversation_language,
+    invalid_answer,
+)
 from privacybot.desk import intake
 from privacybot.desk.references import find_reference, normalise_reference
 from privacybot.handoff.form import is_cancel
@@ -31,8 +38,10 @@ class ValidateStatusForm(FormValidationAction):
         return "validate_status_form"
 
     def _interrupt(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str
     ) -> dict | None:
+        """Cancel, an emergency or a question interrupts the form; None lets the answer
+        through."""
         text = str(value or "")
         if ASSISTANT.is_emergency(text):
             reply = ASSISTANT.emergency_reply(conversation_language(tracker))
@@ -40,12 +49,14 @@ class ValidateStatusForm(FormValidationAction):
             return stop_form(status_reference=None, status_email=None)
         if is_cancel(text):
             return stop_form(status_reference=None, status_email=None)
+        if not find_reference(text) and answer_inside_form(text, dispatcher, tracker):
+            return {slot: None}
         return None
 
     def validate_status_reference(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if (stop := self._interrupt(value, dispatcher, tracker)) is not None:
+        if (stop := self._interrupt(value, dispatcher, tracker, "status_reference")) is not None:
             return stop
         reference = normalise_reference(str(value)) or find_reference(str(value))
         if reference is None:
@@ -59,7 +70,7 @@ class ValidateStatusForm(FormValidationAction):
     def validate_status_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if (stop := self._interrupt(value, dispatcher, tracker)) is not None:
+        if (stop := self._interrupt(value, dispatcher, tracker, "status_email")) is not None:
             return stop
         try:
             return {"status_email": intake.clean_email(str(value))}

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 
 from privacybot.corpus import Policy, load_policy, load_question_bank
 from privacybot.desk.references import find_reference
-from privacybot.handoff.form import kind_from_text
-from privacybot.replies import Outcome, Reply
+from privacybot.dialogue.context import AnswerContext, Turn, policy_terms
+from privacybot.handoff.form import is_yes, kind_from_text
+from privacybot.replies import NextStep, Outcome, Reply
 from privacybot.replies.catalog import MessageCatalog
 from privacybot.replies.reply import Citation
 from privacybot.retrieval import SectionRanker, SectionRanking, build_policy_index
@@ -34,11 +35,10 @@ from privacybot.settings import PROJECT_ROOT, Settings, get_settings
 from privacybot.text.language import detect_language, is_japanese
 from privacybot.text.romaji import looks_like_romaji
 from privacybot.topics import RULES, TopicKnowledge, enriched_bank, load_topics, place_topics
-from privacybot.triage import cues
+from privacybot.triage.cues import cues_for
 from privacybot.triage.emergency import EmergencyDetector
 from privacybot.triage.intents import SMALLTALK_INTENTS, IntentClassifier
 from privacybot.triage.nlu_examples import read_nlu_examples
-from privacybot.triage.question_form import QuestionForm
 
 MAX_MESSAGE_CHARS = 2000
 # Privacy topics (privacybot/topics/) of the policy's section on patients' requests.
@@ -119,7 +119,13 @@ class LanguageAssistant:
         self.ranker = SectionRanker(self.index, weights)
         self.intents = IntentClassifier(reader.vectors(texts), [i for _, i in examples])
         self.emergency = EmergencyDetector(language)
-        self.question_form = QuestionForm(language)
+        self.cues = cues_for(language)
+        self.retention_days = settings.conversations.retention_days
+        # The words the assistant knows the policy by (its passages, the clinic's example
+        # questions, the privacy topics): what a question may carry over to its follow-ups.
+        self.policy_words = {
+            w for t in [*passages, *bank.all_questions, *topic_texts] for w in reader.keywords(t)
+        }
         # The sections that tell patients how to have their data disclosed, corrected or
         # deleted, best first: cited with a request, and followed by the hand-off offer.
         named = [policy.requests_section] if policy.requests_section is not None else []
@@ -133,8 +139,13 @@ class LanguageAssistant:
         return self.index.policy
 
     def respond(
-        self, text: str, rasa_intents: dict[str, float] | None, catalog: MessageCatalog
+        self,
+        text: str,
+        rasa_intents: dict[str, float] | None,
+        catalog: MessageCatalog,
+        turn: Turn | None = None,
     ) -> Reply:
+        turn = turn or Turn()
         corrected = self.reader.correct(text)
         vector = self.reader.vector(corrected)
         by_meaning = self.intents.predict(vector)
@@ -142,6 +153,15 @@ class LanguageAssistant:
         intent = self._plausible_intent(intents, text)
         confidence = intents[intent]
         reply = _Replies(catalog, self.policy)
+        previous = turn.context if turn.context and turn.context.continuable else None
+        follows = previous is not None and self.cues.continues(text)
+        # Too short to be read alone ("and my kids?"): its own words say little.
+        elliptical = follows and self.cues.is_elliptical(text)
+        # ...or leaning on the last answer ("how long do you keep it?").
+        leans_back = elliptical or (follows and self.cues.refers_back(text))
+        asks_how = self.cues.asks_how_to(text)
+        acts = not asks_how and self.cues.asks_for_action(text)
+        own_terms = policy_terms(self.reader.keywords(text), self.policy_words, [])
 
         # 1. Emergency: an emergency phrase, the meaning of the message, or both classifiers
         # together putting emergency first; whatever else the message says.
@@ -149,7 +169,7 @@ class LanguageAssistant:
         if (
             self.emergency.matches(text)
             or emergency_probability >= self.thresholds.emergency
-            or intent == "emergency"
+            or (intent == "emergency" and not elliptical)
         ):
             return reply.say(
                 Outcome.EMERGENCY,
@@ -160,46 +180,136 @@ class LanguageAssistant:
         # 2. "Forget this conversation": the chat itself, deleted by the channel after this turn.
         if intent == "forget_conversation":
             return reply.say(Outcome.FORGET, "forget", intent, confidence)
-        # 3. A request to act on their data (asking how to make one is a policy question).
-        asks_how = self.question_form.asks_how_to(text)
-        if intent == "make_request" and asks_how:
+        # 3. "Yes" to the offer of passing a request on, after an answer about requests.
+        if turn.handoff_offered and (intent == "affirm" or is_yes(text) or turn.accepted_offer):
+            answer = reply.say(Outcome.REQUEST, "request", intent, confidence)
+            answer.next_step = NextStep.REQUEST_FORM
+            return answer
+        # 4. A request to act on their data (asking how to make one is a policy question; a
+        # follow-up to an answer is a question unless it asks the clinic to act).
+        # A question that names no kind of request ("Hi, I'm Ken, ken@example.com, who sees
+        # my results?") is a question, whatever the contact details around it suggest.
+        questioning = text.rstrip().endswith(("?", "？")) and kind_from_text(text) is None
+        if intent == "make_request" and (asks_how or ((follows or questioning) and not acts)):
             intent = "ask_policy"
-        elif (
-            intent == "ask_policy"
-            and not asks_how
-            and cues.asks_for_action(text, self.language)
-            and kind_from_text(text) not in (None, "other")
-        ):
+        elif intent == "ask_policy" and acts and kind_from_text(text) not in (None, "other"):
             intent = "make_request"
         if intent == "make_request":
-            return reply.say(
+            request = reply.say(
                 Outcome.REQUEST, "request", intent, confidence, sections=self.request_sections[:1]
             )
-        ranking = self.ranker.rank_vector(text, corrected, vector)
-        # 4-5. Small talk and other topics, unless it is clearly a policy question after all.
+            request.next_step = NextStep.REQUEST_FORM
+            return request
+        if intent == "ask_request_status":
+            status = reply.say(Outcome.REQUEST, "status_ask_reference", intent, confidence)
+            status.next_step = NextStep.STATUS_FORM
+            return status
+        # 5. This chat itself ("are my messages stored?"): the assistant's own notice.
+        # ("Is this a bot?" is small talk.)
+        about_chat = self.cues.asks_about_this_chat(text) and not (
+            intent == "bot_challenge" and self.cues.is_short_reply(text)
+        )
+        if about_chat or (follows and previous.outcome == Outcome.CHAT_PRIVACY):
+            alone = self.ranker.rank_vector(text, corrected, vector)
+            if about_chat or not (alone.covered and self._sure(alone, intents)):
+                return self._continued(
+                    reply.say(
+                        Outcome.CHAT_PRIVACY,
+                        "chat_privacy",
+                        intent,
+                        confidence,
+                        retention_days=self.retention_days,
+                    ),
+                    text,
+                    previous if follows else None,
+                )
+        ranking = self._ranking(text, corrected, vector, previous if follows else None, elliptical)
+        if (turn.in_form and intent not in DIALOGUE_ACTS) or (
+            leans_back and (intent not in ("greet", "goodbye", "thank") or own_terms or asks_how)
+        ):
+            # "why?", "and the pharmacy?" read as small talk or another topic on their own.
+            intent = "ask_policy"
+        carried = previous if follows else None
+        # 6-7. Small talk and other topics, unless it is clearly a policy question after all.
         if intent in SMALLTALK_INTENTS or intent == "out_of_scope":
-            if (
-                ranking.covered
-                and ranking.scores[0] >= self.thresholds.confident_answer
-                and intents.get("ask_policy", 0.0) >= self.thresholds.policy_vote
-            ):
-                return reply.answer(self._bridged(ranking), intent, confidence)
+            if ranking.covered and self._sure(ranking, intents):
+                return self._answer(reply, ranking, intent, confidence, text, carried)
             if intent == "out_of_scope":
                 return reply.say(Outcome.OUT_OF_SCOPE, "out_of_scope", intent, confidence)
-            return reply.say(Outcome.SMALLTALK, intent, intent, confidence)
-        if intent in ("affirm", "deny", "cancel"):
-            return reply.say(Outcome.SMALLTALK, "acknowledge", intent, confidence)
-        if intent == "ask_request_status":
-            return reply.say(Outcome.REQUEST, "status_ask_reference", intent, confidence)
-        # 6. A policy question: quote the section, or say honestly that the policy is silent.
+            smalltalk = reply.say(Outcome.SMALLTALK, intent, intent, confidence)
+            smalltalk.context = turn.context.to_slot() if turn.context else None
+            return smalltalk
+        if intent in DIALOGUE_ACTS:
+            acknowledged = reply.say(Outcome.SMALLTALK, "acknowledge", intent, confidence)
+            acknowledged.context = turn.context.to_slot() if turn.context else None
+            return acknowledged
+        # 8. A policy question: quote the section, or say honestly that the policy is silent.
         if not ranking.covered:
-            return reply.say(
+            silent = reply.say(
                 Outcome.NOT_COVERED, "not_covered", intent, confidence, scores=ranking.scores[:3]
             )
+            return self._continued(silent, text, carried)
+        return self._answer(reply, ranking, intent, confidence, text, carried)
+
+    def _sure(self, ranking: SectionRanking, intents: dict[str, float]) -> bool:
+        """Retrieval is sure enough to answer a message the classifiers took for another kind."""
+        return (
+            ranking.scores[0] >= self.thresholds.confident_answer
+            and intents.get("ask_policy", 0.0) >= self.thresholds.policy_vote
+        )
+
+    def _ranking(
+        self,
+        text: str,
+        corrected: str,
+        vector,
+        previous: AnswerContext | None,
+        elliptical: bool = False,
+    ) -> SectionRanking:
+        """The sections that answer `text`; a follow-up is read with the words it continues
+        ("and the pharmacy?" after a question about who sees the records). A short one is
+        answered alone only when that is surer; a longer one is read alone unless the policy
+        has nothing for it alone."""
+        alone = self.ranker.rank_vector(text, corrected, vector)
+        if previous is None or not previous.terms or previous.language != self.language:
+            return alone
+        joined = f"{text} {' '.join(previous.terms)}"
+        joined_corrected = self.reader.correct(joined)
+        together = self.ranker.rank_vector(
+            joined, joined_corrected, self.reader.vector(joined_corrected)
+        )
+        together.question, together.corrected = text, corrected
+        if self.cues.asks_again(text) or not alone.covered:
+            return together
+        if not elliptical:
+            return alone
+        return alone if alone.scores[0] > together.scores[0] else together
+
+    def _answer(
+        self,
+        reply: _Replies,
+        ranking: SectionRanking,
+        intent: str,
+        confidence: float,
+        text: str,
+        previous: AnswerContext | None,
+    ) -> Reply:
         answer = reply.answer(self._bridged(ranking), intent, confidence)
         # An answer from the section on patients' requests is followed by the offer to pass
         # one to the clinic.
         answer.offer_handoff = answer.sections[:1] == self.request_sections[:1] != []
+        return self._continued(answer, text, previous)
+
+    def _continued(self, answer: Reply, text: str, previous: AnswerContext | None) -> Reply:
+        """The reply, with what it was about for the next message to continue."""
+        earlier = previous.terms if previous else []
+        answer.follow_up = previous is not None
+        answer.context = AnswerContext(
+            outcome=str(answer.outcome),
+            sections=answer.sections[:3],
+            terms=policy_terms(self.reader.keywords(text), self.policy_words, earlier),
+            language=self.language,
+        ).to_slot()
         return answer
 
     def _bridged(self, ranking: SectionRanking) -> SectionRanking:
@@ -233,11 +343,11 @@ class LanguageAssistant:
         """The best intent that fits the message's form: a dialogue act only for a short reply,
         a status question only with a reference number or a word about progress."""
         excluded = set()
-        if not cues.is_short_reply(text, self.language):
+        if not self.cues.is_short_reply(text):
             excluded |= DIALOGUE_ACTS
-        if not (find_reference(text) or cues.speaks_of_progress(text, self.language)):
+        if not (find_reference(text) or self.cues.speaks_of_progress(text)):
             excluded.add("ask_request_status")
-        if not cues.speaks_of_chat(text, self.language):
+        if not self.cues.speaks_of_chat(text):
             excluded.add("forget_conversation")
         candidates = {i: p for i, p in intents.items() if i not in excluded} or intents
         return max(candidates, key=candidates.get)
@@ -294,8 +404,10 @@ class PolicyAssistant:
         message: str,
         rasa_intents: dict[str, float] | None = None,
         language: str | None = None,
+        turn: Turn | None = None,
     ) -> Reply:
-        """The reply to one message; `language` is the conversation's language so far."""
+        """The reply to one message; `language` is the conversation's language so far, `turn`
+        what the conversation knows (the last answer's context, an offer made)."""
         text = " ".join((message or "").split())[:MAX_MESSAGE_CHARS]
         reply_language = self.language_of(text, language)
         catalog = self.catalogs[reply_language]
@@ -308,7 +420,11 @@ class PolicyAssistant:
                     Outcome.EMERGENCY, "emergency", "emergency", 1.0
                 )
             else:
-                reply = understanding.respond(text, rasa_intents, catalog)
+                if turn is not None and turn.handoff_offered:
+                    turn.accepted_offer = text in {
+                        c.say("handoff_offer_yes") for c in self.catalogs.values()
+                    }
+                reply = understanding.respond(text, rasa_intents, catalog, turn)
         reply.language = reply_language
         if rasa_intents:
             top = sorted(rasa_intents.items(), key=lambda item: item[1], reverse=True)[:3]
@@ -368,10 +484,11 @@ class _Replies:
         confidence: float,
         sections: list[int] | None = None,
         scores: list[float] | None = None,
+        **values: object,
     ) -> Reply:
         return Reply(
             outcome=outcome,
-            text=self.catalog.say(key),
+            text=self.catalog.say(key, **values),
             intent=intent,
             confidence=confidence,
             sections=sections or [],

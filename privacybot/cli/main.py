@@ -6,6 +6,7 @@ privacybot evaluate FILE          accuracy on a question file (starts the assist
 privacybot bench                  accuracy against baselines, latency, start-up, memory
 privacybot train [--force]        train the Rasa model when its data changed
 privacybot check-corpus           validate the policy corpus and question bank
+privacybot import-policy FILE     turn a policy (text, Markdown, HTML) into policy.md
 privacybot rasa-shell             Rasa's own shell, with the action server running
 """
 
@@ -66,6 +67,20 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--force", action="store_true")
 
     commands.add_parser("check-corpus", help="validate the policy corpus files")
+    importer = commands.add_parser(
+        "import-policy",
+        help="turn a policy as the clinic has it (text, Markdown, HTML) into policy.md",
+    )
+    importer.add_argument("file", type=Path, help="the policy: .txt, .md or .html")
+    importer.add_argument("--out", type=Path, help="write policy.md here (default: stdout)")
+    importer.add_argument("--clinic", help="the clinic's name for the front matter")
+    importer.add_argument("--language", choices=["en", "ja"], help="default: from the text")
+    importer.add_argument("--version", help="the policy's version or publication date")
+    importer.add_argument("--title", help="default: the policy's own title")
+    importer.add_argument(
+        "--requests-section", type=int, help="the section on patients' requests (front matter)"
+    )
+    importer.add_argument("--force", action="store_true", help="overwrite an existing --out")
     commands.add_parser("rasa-shell", help="run 'rasa shell' with the action server running")
     commands.add_parser("hash-password", help="hash a staff password for clinic.yml")
     commands.add_parser("purge", help="delete conversations and drafts past their retention")
@@ -80,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         "bench": cmd_bench,
         "train": cmd_train,
         "check-corpus": cmd_check_corpus,
+        "import-policy": cmd_import_policy,
         "rasa-shell": cmd_rasa_shell,
         "hash-password": cmd_hash_password,
         "purge": cmd_purge,
@@ -311,6 +327,77 @@ def cmd_check_corpus(args: argparse.Namespace) -> int:
     except CorpusError as error:
         print(f"privacybot: {error}", file=sys.stderr)
         return 2
+    return 0
+
+
+def cmd_import_policy(args: argparse.Namespace) -> int:
+    """Import a policy file; the result is checked with the corpus loader before it is kept."""
+    from privacybot.corpus import CorpusError, load_policy
+    from privacybot.corpus.importer import FORMAT_NAMES, check_markdown, import_policy
+
+    out: Path | None = args.out
+    if out is not None:
+        if out.is_dir():
+            print(f"privacybot: {out}: is a folder; give the file to write", file=sys.stderr)
+            return 2
+        if out.exists() and not args.force:
+            print(
+                f"privacybot: {out}: already exists and was left unchanged; use --force to "
+                "overwrite it, or choose another --out",
+                file=sys.stderr,
+            )
+            return 2
+        if not out.parent.is_dir():
+            print(f"privacybot: {out.parent}: no such folder", file=sys.stderr)
+            return 2
+    try:
+        result = import_policy(
+            args.file,
+            clinic=args.clinic,
+            language=args.language,
+            version=args.version,
+            title=args.title,
+            requests_section=args.requests_section,
+        )
+    except CorpusError as error:
+        print(f"privacybot: {error}", file=sys.stderr)
+        return 2
+    try:
+        if out is None:
+            policy = check_markdown(result.markdown)
+        else:
+            scratch = out.with_name(f".{out.name}.import")
+            scratch.write_text(result.markdown, encoding="utf-8")
+            try:
+                policy = load_policy(scratch)
+            except CorpusError:
+                scratch.unlink()
+                raise
+            scratch.replace(out)
+    except CorpusError as error:
+        print(
+            f"privacybot: the imported text does not pass the corpus check ({error}); "
+            "nothing was written. Please report this with the source file.",
+            file=sys.stderr,
+        )
+        return 2
+    summary = sys.stderr if out is None else sys.stdout
+    if out is None:
+        sys.stdout.write(result.markdown)
+        sys.stdout.flush()
+    where = out if out is not None else "stdout"
+    print(
+        f"{args.file}: {FORMAT_NAMES[result.source_format]}, language {result.language} -> "
+        f"{where}: {len(policy.sections)} sections, {len(policy.passages)} passages "
+        "(checked with the corpus loader)",
+        file=summary,
+    )
+    for section in policy.sections:
+        print(f"  {section.number:>3}  {section.title}  ({len(section.passages)})", file=summary)
+    if result.notes:
+        print(f"{len(result.notes)} note(s) to check:", file=summary)
+    for note in result.notes:
+        print(f"{args.file}:{note.line}: {note.message}", file=summary)
     return 0
 
 

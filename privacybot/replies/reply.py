@@ -15,6 +15,15 @@ class Outcome(StrEnum):
     SMALLTALK = "smalltalk"
     FALLBACK = "fallback"
     FORGET = "forget"  # the patient asked to delete this conversation
+    CHAT_PRIVACY = "chat_privacy"  # about this chat itself, answered from the assistant's notice
+
+
+class NextStep(StrEnum):
+    """What the conversation does after the reply, decided with it (carried out by Rasa)."""
+
+    REPLY = "reply"  # say the reply and wait for the next message
+    REQUEST_FORM = "request_form"  # collect a request's details
+    STATUS_FORM = "status_form"  # find a request and tell its status
 
 
 @dataclass
@@ -45,11 +54,17 @@ class Reply:
     language: str = ""  # the language of the reply's own wording (en, ja)
     # The answer is about patients' requests: the channel offers to pass one to the clinic.
     offer_handoff: bool = False
+    next_step: NextStep = NextStep.REPLY
+    # What this reply was about, for reading the next message against it (dialogue/context.py).
+    context: dict | None = None
+    # The message continued the previous answer ("and the pharmacy?").
+    follow_up: bool = False
 
     def payload(self) -> dict:
         """The `custom` payload sent with the reply's text on every channel."""
         data = asdict(self)
         data["outcome"] = str(self.outcome)
+        data["next_step"] = str(self.next_step)
         data["confidence"] = round(self.confidence, 4)
         data["citations"] = [asdict(c) for c in self.citations]
         del data["buttons"]

@@ -1,75 +1,154 @@
-"""Words that confirm what a message is, per language, where an intent's classifier is not
-enough on its own: "forget this conversation" must speak of the chat (so that "delete my data"
-stays a request), and a status question needs a reference or a word about progress."""
+"""Words and forms that confirm what a message is, per language, where an intent's classifier
+is not enough on its own: "forget this conversation" must speak of the chat (so that "delete my
+data" stays a request), a status question needs a reference or a word about progress, "how do
+I get my data deleted?" asks about the process while "please delete my data" is the request,
+and "and the pharmacy?" continues the last answer.
+
+Each language's cues are data, in `cue_words/<language>.yml`; a clinic's language with a
+reader needs only that file, no code.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
-CHAT_WORDS = {
-    "en": re.compile(
-        r"\b(conversation|chat|chats|messages?|history|transcript|thread|log|typed|said)\b", re.I
-    ),
-    "ja": re.compile(
-        r"会話|チャット|ﾁｬｯﾄ|トーク|履歴|やりとり|やり取り|メッセージ|ログ|書き込|入力した|"
-        r"送った|話した|このline|kaiwa|chatto|rireki"
-    ),
-}
-# Japanese asks about the chat too ("このチャットの内容って保存されてますか？", a policy question):
-# forgetting it needs a word for deleting as well.
-DELETE_WORDS = {
-    "en": None,
-    "ja": re.compile(r"消|削除|忘れ|クリア|リセット|破棄|なかったこと|けして|sakujo|keshite"),
-}
-STATUS_WORDS = {
-    "en": re.compile(r"\b(status|progress|update on|track|handled|processed|done)\b", re.I),
-    "ja": re.compile(
-        r"状況|進捗|進み|どうなって|どうなり|どうなった|まだ|受付|受け付け|処理|返事|返信|"
-        r"連絡が(ない|来ない|こない)|いつ(頃|ごろ)?(終わ|回答|返事|連絡)|shinchoku|joukyou"
-    ),
-}
-# Japanese marks a request by the verb's form: an order or a wish (削除してください, 見せて,
-# 止めてほしい, 申し立てます). With a kind of request in the words and no question about how,
-# such a message is a request even when it reads like a policy topic.
-REQUEST_FORMS = {
-    "en": None,
-    "ja": re.compile(
-        r"(て|で)(ください|下さい|くれ|ほしい|欲しい|もらいたい|頂きたい|いただきたい)|"
-        r"(して|消して|見せて|止めて|やめて|送って|直して|教えて)[。!！]*$|"
-        r"(申し立て|申立て)(ます|たい)|撤回(します|したい|いたします)|"
-        r"(請求|依頼|要求|申請|希望)(します|したい|いたします|致します)|"
-        r"お願い(します|いたします|致します)?[。!！]*$"
-    ),
-}
-# A dialogue act ("yes", "no", "cancel") is a short reply: a longer message classified as one
-# ("cancel my appointment tomorrow at 3") means something else.
-SHORT_REPLY = {"en": 4, "ja": 12}  # words in English, characters in Japanese
+import yaml
+
+CUE_DIR = Path(__file__).with_name("cue_words")
+PATTERN_KEYS = (
+    "chat_words",
+    "forget_needs",
+    "about_this_chat",
+    "status_words",
+    "request_forms",
+    "how_to",
+    "followup_opening",
+    "followup_bare",
+    "followup_reference",
+)
 
 
-def speaks_of_chat(text: str, language: str) -> bool:
-    """The message is about this conversation (and, in Japanese, about deleting it)."""
-    text = _normalise(text)
-    deleting = DELETE_WORDS[language]
-    return bool(CHAT_WORDS[language].search(text)) and (
-        deleting is None or bool(deleting.search(text))
-    )
+class CueError(ValueError):
+    """A language's cue file is missing or malformed; the message names the file."""
 
 
-def speaks_of_progress(text: str, language: str) -> bool:
-    return bool(STATUS_WORDS[language].search(_normalise(text)))
+@dataclass(frozen=True)
+class LanguageCues:
+    language: str
+    short_reply_unit: str  # "words" or "characters"
+    short_reply_max: int
+    followup_max_length: int
+    patterns: dict[str, re.Pattern | None]
+
+    @classmethod
+    def load(cls, language: str, directory: Path = CUE_DIR) -> LanguageCues:
+        path = directory / f"{language}.yml"
+        if not path.is_file():
+            raise CueError(
+                f"{path}:0: no cue words for language {language!r}; copy cue_words/en.yml "
+                "to this name and translate its patterns"
+            )
+        text = path.read_text(encoding="utf-8")
+        try:
+            data = yaml.safe_load(text) or {}
+            node = yaml.compose(text)
+        except yaml.YAMLError as exc:
+            line = getattr(getattr(exc, "problem_mark", None), "line", -1) + 1
+            raise CueError(f"{path}:{line}: not valid YAML") from None
+        if not isinstance(data, dict):
+            raise CueError(f"{path}:1: expected a mapping of cue names to patterns")
+        lines = {k.value: k.start_mark.line + 1 for k, _ in node.value}
+        patterns: dict[str, re.Pattern | None] = {}
+        for key in PATTERN_KEYS:
+            if key not in data:
+                raise CueError(f"{path}:1: '{key}' is missing (a regular expression, or null)")
+            try:
+                patterns[key] = re.compile(data[key], re.I) if data[key] else None
+            except (re.error, TypeError) as exc:
+                raise CueError(
+                    f"{path}:{lines[key]}: '{key}' is not a valid regular expression: {exc}"
+                ) from None
+        short = data.get("short_reply") or {}
+        if short.get("unit") not in ("words", "characters") or not isinstance(
+            short.get("max"), int
+        ):
+            raise CueError(
+                f"{path}:{lines.get('short_reply', 1)}: short_reply needs unit "
+                "(words or characters) and max (a whole number)"
+            )
+        return cls(
+            language,
+            short["unit"],
+            short["max"],
+            int(data.get("followup_max_length") or 0),
+            patterns,
+        )
+
+    def _search(self, key: str, text: str) -> bool:
+        pattern = self.patterns[key]
+        return pattern is not None and bool(pattern.search(_normalise(text).strip()))
+
+    def speaks_of_chat(self, text: str) -> bool:
+        """The message is about this conversation (and, where the language needs it, about
+        deleting it): "forget this conversation"."""
+        needs = self.patterns["forget_needs"]
+        return self._search("chat_words", text) and (
+            needs is None or self._search("forget_needs", text)
+        )
+
+    def asks_about_this_chat(self, text: str) -> bool:
+        """A question about the assistant or what is typed into it, not about the clinic."""
+        return self._search("about_this_chat", text)
+
+    def speaks_of_progress(self, text: str) -> bool:
+        return self._search("status_words", text)
+
+    def asks_for_action(self, text: str) -> bool:
+        """Worded as an order or a wish, rather than as a question."""
+        return self._search("request_forms", text)
+
+    def asks_how_to(self, text: str) -> bool:
+        return self._search("how_to", text)
+
+    def is_short_reply(self, text: str) -> bool:
+        return _length(text, self.short_reply_unit) <= self.short_reply_max
+
+    def continues(self, text: str) -> bool:
+        """May continue the last answer: opens with a linking word ("and the pharmacy?",
+        「じゃあ会社は？」), or is short, or asks again ("why?")."""
+        return (
+            self._search("followup_opening", text)
+            or self.is_elliptical(text)
+            or self.refers_back(text)
+        )
+
+    def refers_back(self, text: str) -> bool:
+        """Points at what was said before: "how long do you keep it?", 「それはいつまで？」."""
+        return self._search("followup_reference", text)
+
+    def is_elliptical(self, text: str) -> bool:
+        """Too short to be read alone: "and the pharmacy?", 「家族は？」, "for how long"."""
+        length = _length(text, self.short_reply_unit)
+        return self.asks_again(text) or length <= self.followup_max_length
+
+    def asks_again(self, text: str) -> bool:
+        """A follow-up with no subject of its own ("why?", "even if I say no?")."""
+        return self._search("followup_bare", text)
 
 
-def asks_for_action(text: str, language: str) -> bool:
-    """Worded as an order or a wish (Japanese), rather than as a question."""
-    forms = REQUEST_FORMS[language]
-    return forms is not None and bool(forms.search(_normalise(text).rstrip()))
+@cache
+def cues_for(language: str) -> LanguageCues:
+    return LanguageCues.load(language)
 
 
-def is_short_reply(text: str, language: str) -> bool:
-    if language == "ja":
-        return len("".join(ch for ch in text if ch.isalnum())) <= SHORT_REPLY["ja"]
-    return len(text.split()) <= SHORT_REPLY["en"]
+def _length(text: str, unit: str) -> int:
+    if unit == "characters":
+        return len("".join(ch for ch in text if ch.isalnum()))
+    return len(text.split())
 
 
 def _normalise(text: str) -> str:

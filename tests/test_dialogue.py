@@ -1,0 +1,153 @@
+"""Conversation across turns, decided in-process (the code the action server runs): a follow-up
+is read against the last answer and never starts a request unless it asks the clinic to act;
+questions about this chat are answered from the assistant's own notice; what is carried from
+one turn to the next holds no patient words. The phrasings here are this file's own (the
+evaluation sets are never copied into tests or training data)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from privacybot.dialogue import AnswerContext, Turn
+from privacybot.replies import NextStep, Outcome
+from privacybot.triage.cues import CueError, LanguageCues, cues_for
+
+
+def converse(assistant, *messages: str, language: str | None = None):
+    """Each message's reply, threading the context as the Rasa slot does."""
+    replies, context, offered = [], None, False
+    for message in messages:
+        turn = Turn(AnswerContext.from_slot(context), handoff_offered=offered)
+        reply = assistant.respond(message, language=language, turn=turn)
+        language, context, offered = reply.language, reply.context, reply.offer_handoff
+        replies.append(reply)
+    return replies
+
+
+@pytest.mark.parametrize(
+    "follow_up",
+    ["and my husband?", "what about my teenage daughter", "and my employer?", "also my GP?"],
+)
+def test_a_short_follow_up_after_an_answer_never_starts_a_request(assistant, follow_up):
+    first, second = converse(
+        assistant, "Can the clinic share my medical details with others?", follow_up
+    )
+    assert first.outcome == Outcome.ANSWER
+    assert second.outcome != Outcome.REQUEST
+    assert second.next_step == NextStep.REPLY
+    assert second.follow_up
+
+
+def test_why_after_an_answer_is_answered_from_the_same_section(assistant):
+    first, second = converse(assistant, "Do you hand my data to the police?", "why?")
+    assert first.outcome == Outcome.ANSWER
+    assert second.outcome == Outcome.ANSWER
+    assert second.sections[0] == first.sections[0]
+
+
+def test_a_follow_up_that_asks_the_clinic_to_act_is_a_request(assistant):
+    first, second = converse(
+        assistant, "How can I have my personal data erased?", "ok, please delete all of it then"
+    )
+    assert first.outcome == Outcome.ANSWER
+    assert second.outcome == Outcome.REQUEST
+    assert second.next_step == NextStep.REQUEST_FORM
+
+
+def test_yes_to_the_offer_after_an_answer_about_requests_starts_the_form(assistant):
+    first, second = converse(assistant, "How can I have my personal data erased?", "yes")
+    assert first.offer_handoff
+    assert second.next_step == NextStep.REQUEST_FORM
+
+
+def test_a_follow_up_with_no_previous_answer_is_no_request_and_no_crash(assistant):
+    for message in ("and my kids?", "why?", "what about that?", "それは？"):
+        (reply,) = converse(assistant, message)
+        assert reply.outcome != Outcome.REQUEST
+        assert reply.text
+
+
+def test_a_forgotten_conversation_has_no_context_to_follow(assistant):
+    replies = converse(assistant, "Do you use cookies?", "please forget this conversation")
+    assert replies[1].outcome == Outcome.FORGET
+    assert replies[1].context is None
+
+
+def test_an_ellipsis_in_another_language_than_the_last_answer(assistant):
+    first, second = converse(assistant, "Do you use cookies on the website?", "家族には？")
+    assert first.outcome == Outcome.ANSWER
+    assert second.language == "ja"
+    assert second.outcome != Outcome.REQUEST
+
+
+def test_the_context_keeps_only_the_policy_words_of_a_question(assistant):
+    (reply,) = converse(assistant, "I'm Priyanka Venkataraman, does the clinic use cookies?")
+    assert reply.context is not None
+    kept = " ".join(reply.context["terms"]).lower()
+    assert "priyanka" not in kept and "venkataraman" not in kept
+    assert reply.context["sections"] == reply.sections[:3]
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("does anybody at the clinic read what I write in this chat?", "en"),
+        ("are these messages I send kept on your servers?", "en"),
+        ("このチャットでのやり取りは保存されるのでしょうか", "ja"),
+    ],
+)
+def test_a_question_about_this_chat_is_answered_from_the_assistants_own_notice(
+    assistant, settings, question, language
+):
+    (reply,) = converse(assistant, question)
+    assert reply.outcome == Outcome.CHAT_PRIVACY
+    assert reply.language == language
+    assert str(settings.conversations.retention_days) in reply.text
+    assert reply.citations == []  # never presented as the clinic's policy
+
+
+def test_how_long_after_a_chat_answer_is_still_about_the_chat(assistant):
+    first, second = converse(assistant, "is this chat stored anywhere?", "how long?")
+    assert first.outcome == second.outcome == Outcome.CHAT_PRIVACY
+
+
+def test_a_greeting_with_contact_details_and_a_question_gets_the_answer(assistant):
+    (reply,) = converse(
+        assistant, "Hello, this is Aoife Byrne, aoife.byrne@example.org - do you use cookies?"
+    )
+    assert reply.outcome == Outcome.ANSWER
+    assert reply.sections[0] == 5
+
+
+def test_a_long_story_with_several_questions_gets_a_sensible_reply(assistant):
+    story = (
+        "Last spring I moved to Tokyo with my family and registered at your clinic. "
+        "My employer organises the yearly health check and I am not sure who sees the results. "
+        * 12
+    ) + "Do you send my results to my employer? And do you use cookies? Who else sees my file?"
+    (reply,) = converse(assistant, story[:2000] + " and more")
+    assert reply.outcome in (Outcome.ANSWER, Outcome.NOT_COVERED)
+    assert reply.next_step == NextStep.REPLY
+
+
+def test_junk_in_the_context_slot_is_ignored():
+    for junk in (None, "text", 3, {"outcome": 1}, {"outcome": "answer", "sections": "x"}):
+        assert AnswerContext.from_slot(junk) is None
+    kept = AnswerContext.from_slot({"outcome": "answer", "sections": [3, "x"], "terms": [1, "a"]})
+    assert kept is not None and kept.sections == [3] and kept.terms == ["a"]
+
+
+def test_a_language_without_cue_words_is_refused_with_the_file_to_write(tmp_path: Path):
+    with pytest.raises(CueError, match=r"xx\.yml:0: no cue words for language 'xx'"):
+        LanguageCues.load("xx", tmp_path)
+
+
+def test_a_bad_pattern_in_a_cue_file_names_its_line(tmp_path: Path):
+    text = Path(cues_for("en").__class__.__module__.replace(".", "/") + ".py")
+    assert text  # the module exists; the data sits beside it
+    source = (Path(__file__).parents[1] / "privacybot/triage/cue_words/en.yml").read_text()
+    (tmp_path / "en.yml").write_text(source.replace("how_to: >-", "how_to: '(unclosed'\nx: >-"))
+    with pytest.raises(CueError, match=r"en\.yml:\d+: 'how_to' is not a valid regular"):
+        LanguageCues.load("en", tmp_path)
