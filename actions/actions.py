@@ -37,10 +37,13 @@ class ActionRespond(Action):
         turn = Turn(
             context=AnswerContext.from_slot(tracker.get_slot("answer_context")),
             handoff_offered=bool(tracker.get_slot("handoff_offered")),
+            shown_version=tracker.get_slot("policy_version_shown") or "",
         )
         reply = ASSISTANT.respond(text, rasa_intents=ranking or None, language=hint, turn=turn)
         catalog = ASSISTANT.catalogs[reply.language]
         remembered = [SlotSet("language", reply.language), SlotSet("answer_context", reply.context)]
+        if reply.shown_version:
+            remembered.append(SlotSet("policy_version_shown", reply.shown_version))
         if reply.next_step == NextStep.STATUS_FORM:
             # The status form speaks next (its prompt, or the status). Only a reference read
             # from the words is set: an empty value would be validated, and refused, as an

@@ -75,7 +75,11 @@ def answer_inside_form(text: str, dispatcher: CollectingDispatcher, tracker: Tra
     answered; the form then asks its question again. False when `text` is no question."""
     if not text.rstrip().endswith(("?", "？")):
         return False
-    turn = Turn(context=AnswerContext.from_slot(tracker.get_slot("answer_context")), in_form=True)
+    turn = Turn(
+        context=AnswerContext.from_slot(tracker.get_slot("answer_context")),
+        shown_version=tracker.get_slot("policy_version_shown") or "",
+        in_form=True,
+    )
     reply = ASSISTANT.respond(text, language=conversation_language(tracker), turn=turn)
     dispatcher.utter_message(text=reply.text, json_message=reply.payload())
     return True

@@ -34,13 +34,24 @@ from privacybot.retrieval.readers import make_reader
 from privacybot.settings import PROJECT_ROOT, Settings, get_settings
 from privacybot.text.language import detect_language, is_japanese
 from privacybot.text.romaji import looks_like_romaji
-from privacybot.topics import RULES, TopicKnowledge, enriched_bank, load_topics, place_topics
+from privacybot.topics import (
+    RULES,
+    BroadQuestions,
+    TopicKnowledge,
+    enriched_bank,
+    load_groups,
+    load_topics,
+    place_topics,
+)
 from privacybot.triage.cues import cues_for
 from privacybot.triage.emergency import EmergencyDetector
 from privacybot.triage.intents import SMALLTALK_INTENTS, IntentClassifier
 from privacybot.triage.nlu_examples import read_nlu_examples
 
 MAX_MESSAGE_CHARS = 2000
+# A broad answer quotes at most this many sections and passages in all.
+MAX_SECTIONS = 3
+MAX_PASSAGES = 5
 # Privacy topics (privacybot/topics/) of the policy's section on patients' requests.
 REQUEST_TOPICS = ("correction_deletion", "access_rights")
 NLU_DIR = PROJECT_ROOT / "data" / "nlu"
@@ -62,6 +73,9 @@ class TriageThresholds:
     # ...provided the classifiers give a policy question at least this much of a chance
     # ("Do you accept national health insurance?" resembles section 3 but is not about data).
     policy_vote: float = 0.10
+    # A question the policy does not answer still gets the nearest passage quoted (after
+    # saying plainly that the policy does not mention it) when it is at least this similar.
+    nearest_passage: float = 0.45
 
 
 # Japanese: chosen on tests/ja_dev_questions.yml the same way (tuned on one half, checked on
@@ -71,7 +85,9 @@ class TriageThresholds:
 THRESHOLDS = {
     "en": (TriageThresholds(), RankerWeights()),
     "ja": (
-        TriageThresholds(emergency=0.5, rasa_weight=0.0, confident_answer=0.45),
+        TriageThresholds(
+            emergency=0.5, rasa_weight=0.0, confident_answer=0.45, nearest_passage=0.30
+        ),
         RankerWeights(bank=0.7, passage=0.2, keywords=0.5, min_score=0.16),
     ),
 }
@@ -93,23 +109,39 @@ class LanguageAssistant:
         own_bank = load_question_bank(settings.corpus.question_bank_file(language), policy)
         topics = load_topics(language) if settings.corpus.privacy_topics else []
         topic_texts = [t for topic in topics for t in (*topic.statements, *topic.questions)]
+        groups = load_groups(language, topics)
+        broad_questions = [q for g in groups for q in g.questions]
         passages = [p.with_context() for p in policy.passages]
         nlu = nlu_examples(language)
         reader = make_reader(
             language,
-            passages + bank_entries(own_bank)[0] + [t for t, _ in nlu] + topic_texts,
+            passages
+            + bank_entries(own_bank)[0]
+            + [t for t, _ in nlu]
+            + topic_texts
+            + broad_questions,
             CACHE_DIR,
         )
         self.reader = reader
         # The topics are placed in the policy when it is in this language (a policy quoted
         # from another language is reached through the glossary bridge instead).
         self.knowledge = TopicKnowledge()
+        self.broad: BroadQuestions | None = None
         bank = own_bank
         if topics and policy.language == language:
             rule = RULES.get(language, RULES["en"])
             placement = place_topics(policy, topics, reader.vectors(passages), reader.vectors, rule)
             self.knowledge = TopicKnowledge(topics, placement)
             bank = enriched_bank(own_bank, topics, placement, rule)
+            if groups:
+                narrow = list(dict.fromkeys([*bank.all_questions, *topic_texts]))
+                self.broad = BroadQuestions(
+                    groups,
+                    self.knowledge,
+                    reader.vectors(broad_questions),
+                    reader.vectors(narrow),
+                    rule,
+                )
         # The question bank's questions are policy questions too: they teach the intent
         # classifier the short keyword queries and paraphrases patients use.
         examples = nlu + [(q, "ask_policy") for q in bank.all_questions]
@@ -233,7 +265,7 @@ class LanguageAssistant:
         # 6-7. Small talk and other topics, unless it is clearly a policy question after all.
         if intent in SMALLTALK_INTENTS or intent == "out_of_scope":
             if ranking.covered and self._sure(ranking, intents):
-                return self._answer(reply, ranking, intent, confidence, text, carried)
+                return self._answer(reply, ranking, intent, confidence, text, carried, turn, vector)
             if intent == "out_of_scope":
                 return reply.say(Outcome.OUT_OF_SCOPE, "out_of_scope", intent, confidence)
             smalltalk = reply.say(Outcome.SMALLTALK, intent, intent, confidence)
@@ -245,11 +277,19 @@ class LanguageAssistant:
             return acknowledged
         # 8. A policy question: quote the section, or say honestly that the policy is silent.
         if not ranking.covered:
-            silent = reply.say(
-                Outcome.NOT_COVERED, "not_covered", intent, confidence, scores=ranking.scores[:3]
-            )
+            top = ranking.sections[0]
+            if ranking.signals["passage"][top] >= self.thresholds.nearest_passage:
+                silent = reply.nearest(self._bridged(ranking), intent, confidence, turn)
+            else:
+                silent = reply.say(
+                    Outcome.NOT_COVERED,
+                    "not_covered",
+                    intent,
+                    confidence,
+                    scores=ranking.scores[:3],
+                )
             return self._continued(silent, text, carried)
-        return self._answer(reply, ranking, intent, confidence, text, carried)
+        return self._answer(reply, ranking, intent, confidence, text, carried, turn, vector)
 
     def _sure(self, ranking: SectionRanking, intents: dict[str, float]) -> bool:
         """Retrieval is sure enough to answer a message the classifiers took for another kind."""
@@ -293,8 +333,12 @@ class LanguageAssistant:
         confidence: float,
         text: str,
         previous: AnswerContext | None,
+        turn: Turn,
+        vector,
     ) -> Reply:
-        answer = reply.answer(self._bridged(ranking), intent, confidence)
+        ranking = self._bridged(ranking)
+        more = self._other_sections(ranking, vector)
+        answer = reply.answer(ranking, intent, confidence, turn, more)
         # An answer from the section on patients' requests is followed by the offer to pass
         # one to the clinic.
         answer.offer_handoff = answer.sections[:1] == self.request_sections[:1] != []
@@ -311,6 +355,27 @@ class LanguageAssistant:
             language=self.language,
         ).to_slot()
         return answer
+
+    def _other_sections(self, ranking: SectionRanking, vector) -> list[tuple[int, list]]:
+        """For a broad question, the other sections its answer spans, in the ranking's order,
+        each with its passages closest to the question (a cap a patient can read)."""
+        spans = self.broad.sections_for(vector) if self.broad else []
+        if len(spans) < 2 or ranking.passage_similarity is None:
+            return []
+        if ranking.sections[0] not in spans:
+            # (Leading with a spanned section instead of the ranking's best was tried: fewer
+            # right on the dev sets, docs/benchmarks.md.)
+            return []
+        others = [n for n in ranking.sections[1:] if n in spans][: MAX_SECTIONS - 1]
+        room = MAX_PASSAGES - len(ranking.passages)
+        more = []
+        for number in others:
+            quoted = self.ranker.best_passages(number, ranking.passage_similarity, limit=1)
+            if room <= 0:
+                break
+            more.append((number, quoted[:room]))
+            room -= len(quoted)
+        return more
 
     def _bridged(self, ranking: SectionRanking) -> SectionRanking:
         """Through the glossary, the passages of a policy in another language that answer."""
@@ -496,31 +561,85 @@ class _Replies:
             policy_version=self.policy.policy_version,
         )
 
-    def answer(self, ranking: SectionRanking, intent: str, confidence: float) -> Reply:
-        section = self.policy.section(ranking.sections[0])
-        citation = Citation(
+    def answer(
+        self,
+        ranking: SectionRanking,
+        intent: str,
+        confidence: float,
+        turn: Turn,
+        more: list[tuple[int, list]] | None = None,
+    ) -> Reply:
+        """The section's passages that answer, quoted under a lead naming the section (and,
+        for a broad question, the other sections' under theirs); the policy's version and the
+        contact once per conversation (and in every citation)."""
+        citations = [self._citation(ranking)]
+        for number, passages in more or []:
+            citations.append(self._citation_of(number, passages))
+        same_language = self.policy.language == self.catalog.language
+        if len(citations) > 1:
+            lead_key = "answer_lead_several" if same_language else "answer_lead_several_original"
+            labels = self.catalog.say("citation_separator").join(c.label for c in citations)
+            lead = self.catalog.say(lead_key, citations=labels)
+        else:
+            lead_key = "answer_lead" if same_language else "answer_lead_original_language"
+            lead = self.catalog.say(lead_key, citation=citations[0].label)
+        return self._quoting(Outcome.ANSWER, lead, citations, ranking, intent, confidence, turn)
+
+    def nearest(self, ranking: SectionRanking, intent: str, confidence: float, turn: Turn) -> Reply:
+        """The policy does not answer it: said plainly first, then the nearest passage, which
+        is never presented as the answer (the outcome stays "not covered")."""
+        citation = self._citation(ranking, limit=1)
+        lead = self.catalog.say("not_covered_nearest", citation=citation.label)
+        reply = self._quoting(
+            Outcome.NOT_COVERED, lead, [citation], ranking, intent, confidence, turn
+        )
+        reply.sections = []
+        return reply
+
+    def _citation(self, ranking: SectionRanking, limit: int = 2) -> Citation:
+        return self._citation_of(ranking.sections[0], ranking.passages[:limit])
+
+    def _citation_of(self, number: int, passages: list) -> Citation:
+        section = self.policy.section(number)
+        return Citation(
             section=section.number,
             title=section.title,
-            passages=[
-                {"id": p.id, "text": p.text, "context": list(p.context)} for p in ranking.passages
-            ],
+            passages=[{"id": p.id, "text": p.text, "context": list(p.context)} for p in passages],
             label=self.catalog.say("citation", number=section.number, title=section.title),
         )
-        same_language = self.policy.language == self.catalog.language
-        lead_key = "answer_lead" if same_language else "answer_lead_original_language"
-        lead = self.catalog.say(lead_key, citation=citation.label)
-        quotes = "\n".join(_quote(p) for p in citation.passages)
-        footer = self.catalog.say("answer_footer", policy_version=self.policy.policy_version)
+
+    def _quoting(
+        self,
+        outcome: Outcome,
+        lead: str,
+        citations: list[Citation],
+        ranking: SectionRanking,
+        intent: str,
+        confidence: float,
+        turn: Turn,
+    ) -> Reply:
+        version = self.policy.policy_version
+        lines = [lead]
+        for citation in citations:
+            if len(citations) > 1:
+                lines.append(citation.label)
+            lines.extend(_quote(p) for p in citation.passages)
+        if turn.shown_version != version:
+            lines.append(self.catalog.say("answer_footer", policy_version=version))
         return Reply(
-            outcome=Outcome.ANSWER,
-            text=f"{lead}\n{quotes}\n{footer}",
+            outcome=outcome,
+            text="\n".join(lines),
             intent=intent,
             confidence=confidence,
-            sections=ranking.sections[:3],
+            sections=[c.section for c in citations]
+            + [n for n in ranking.sections if n not in {c.section for c in citations}][
+                : max(0, 3 - len(citations))
+            ],
             scores=ranking.scores[:3],
-            policy_version=self.policy.policy_version,
+            policy_version=version,
             lead=lead,
-            citations=[citation],
+            citations=citations,
+            shown_version=version,
         )
 
 

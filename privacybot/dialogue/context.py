@@ -65,6 +65,8 @@ class Turn:
     handoff_offered: bool = False
     # ...and this message is that offer's button, in any of the clinic's languages.
     accepted_offer: bool = False
+    # The policy version this conversation was already told (answers say it once).
+    shown_version: str = ""
     # A form is collecting a request's details (or finding one): a question asked here is
     # about the request or the policy, not another topic.
     in_form: bool = False

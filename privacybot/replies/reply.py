@@ -59,6 +59,8 @@ class Reply:
     context: dict | None = None
     # The message continued the previous answer ("and the pharmacy?").
     follow_up: bool = False
+    # The policy version the conversation has been told, this reply included.
+    shown_version: str = ""
 
     def payload(self) -> dict:
         """The `custom` payload sent with the reply's text on every channel."""

@@ -45,6 +45,8 @@ class SectionRanking:
     covered: bool
     passages: list[Passage] = field(default_factory=list)
     signals: dict[str, dict[int, float]] = field(default_factory=dict)
+    # The question's similarity to every passage of the policy (for quoting other sections).
+    passage_similarity: np.ndarray | None = None
 
     @property
     def best_section(self) -> int | None:
@@ -93,14 +95,19 @@ class SectionRanker:
             covered=covered,
             passages=best_passages,
             signals={"bank": bank, "passage": passage, "keywords": keyword},
+            passage_similarity=passage_sims,
         )
 
     def best_passages(
         self, section: int, passage_sims: np.ndarray, limit: int = 2
     ) -> list[Passage]:
-        """The section's passages to quote, best first: the top one, plus a close runner-up."""
+        """The section's passages to quote, best first: the top one, plus a close runner-up.
+        A sentence that only introduces a list ("...for the following purposes:") says
+        nothing alone; its items carry it as their context, so they are quoted instead."""
         passages = self.index.policy.passages
         candidates = [i for i, p in enumerate(passages) if p.section == section]
+        saying = [i for i in candidates if not passages[i].text.rstrip().endswith((":", "："))]
+        candidates = saying or candidates
         candidates.sort(key=lambda i: passage_sims[i], reverse=True)
         chosen = [candidates[0]]
         for i in candidates[1:limit]:

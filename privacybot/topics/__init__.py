@@ -60,11 +60,14 @@ class PlacementRule:
     runner_up: float = 0.03
     # A section with this many examples of the clinic's own bank takes no topic questions.
     own_examples_enough: int = 10
+    # A question is broad when its nearest example is a broad question of a group, this
+    # close at least (groups.yml).
+    broad: float = 0.6
 
 
 RULES = {
-    "en": PlacementRule(covered=0.55, uncovered=0.45),
-    "ja": PlacementRule(covered=0.18, uncovered=0.11),
+    "en": PlacementRule(covered=0.55, uncovered=0.45, broad=0.6),
+    "ja": PlacementRule(covered=0.18, uncovered=0.11, broad=0.3),
 }
 
 
@@ -91,6 +94,55 @@ def load_topics(language: str) -> list[Topic]:
             raise TopicsFileError(f"{path}: topic {topic_id!r} needs statements and questions")
         topics.append(Topic(str(topic_id), str(entry.get("about", "")), statements, questions))
     return topics
+
+
+GROUPS_FILE = TOPICS_DIR / "groups.yml"
+
+
+@dataclass(frozen=True)
+class TopicGroup:
+    """A broad question's topics: "who sees my records?" spans care, family, insurers..."""
+
+    id: str
+    topics: tuple[str, ...]
+    questions: tuple[str, ...]
+
+
+def load_groups(language: str, topics: list[Topic], path: Path = GROUPS_FILE) -> list[TopicGroup]:
+    """The groups with questions in `language`; each names only known topics."""
+    if not path.is_file() or not topics:
+        return []
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text) or {}
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        raise TopicsFileError(f"{path}: not valid YAML: {exc}") from None
+    lines = _key_lines(root, "groups")
+    known = {t.id for t in topics}
+    groups = []
+    for group_id, entry in (data.get("groups") or {}).items():
+        where = f"{path}:{lines.get(group_id, 1)}"
+        if not isinstance(entry, dict):
+            raise TopicsFileError(f"{where}: group {group_id!r} must be a mapping")
+        members = tuple(str(t) for t in entry.get("topics") or ())
+        unknown = [t for t in members if t not in known]
+        if not members or unknown:
+            raise TopicsFileError(
+                f"{where}: group {group_id!r} needs topics of {language}.yml (unknown: {unknown})"
+            )
+        questions = tuple(str(q) for q in (entry.get("questions") or {}).get(language) or ())
+        if questions:
+            groups.append(TopicGroup(str(group_id), members, questions))
+    return groups
+
+
+def _key_lines(root, key: str) -> dict[str, int]:
+    """The line of each entry under the mapping `key` of a YAML document."""
+    for name, value in getattr(root, "value", []):
+        if name.value == key and hasattr(value, "value"):
+            return {k.value: k.start_mark.line + 1 for k, _ in value.value}
+    return {}
 
 
 def place_topics(
@@ -177,6 +229,39 @@ class TopicKnowledge:
                 if number not in found:
                     found.append(number)
         return found
+
+
+class BroadQuestions:
+    """Tells a broad question ("who sees my records?") from a narrow one, and which of the
+    policy's sections a broad one spans: its nearest example must be a group's broad question
+    (closer than every narrow example of a topic or of the clinic's bank)."""
+
+    def __init__(
+        self,
+        groups: list[TopicGroup],
+        knowledge: TopicKnowledge,
+        group_vectors,
+        narrow_vectors,
+        rule: PlacementRule,
+    ) -> None:
+        self.owners = [g.id for g in groups for _ in g.questions]
+        self.spans = {g.id: knowledge.sections_about(*g.topics) for g in groups}
+        self.group_vectors = group_vectors
+        self.narrow_vectors = narrow_vectors
+        self.threshold = rule.broad
+
+    def sections_for(self, vector) -> list[int]:
+        """The sections a broad question's answer spans, best placed first; [] if narrow."""
+        if not self.owners:
+            return []
+        broad = _dense(self.group_vectors @ vector).ravel()
+        best = int(broad.argmax())
+        narrow = (
+            _dense(self.narrow_vectors @ vector).ravel() if self.narrow_vectors.shape[0] else []
+        )
+        if broad[best] < self.threshold or (len(narrow) and float(np.max(narrow)) > broad[best]):
+            return []
+        return self.spans[self.owners[best]]
 
 
 def _dense(matrix) -> np.ndarray:
