@@ -41,14 +41,14 @@ def test_no_quote_is_a_list_heading_alone(assistant):
 
 
 def test_an_unanswered_question_near_a_passage_says_so_before_quoting_it(assistant):
-    reply = assistant.respond("Would the clinic ever sell my file to a drug manufacturer?")
+    reply = assistant.respond("Do you sell patient information to pharma companies for money?")
     assert reply.outcome == Outcome.NOT_COVERED
     assert reply.sections == []  # the nearest passage is not an answer
     lead = reply.text.splitlines()[0]
     assert "does not say" in lead
-    if reply.citations:
-        quoted = reply.citations[0].passages[0]["text"]
-        assert reply.text.index(lead) < reply.text.index(quoted)
+    assert len(reply.citations) == 1
+    quoted = reply.citations[0].passages[0]["text"]
+    assert reply.text.index(lead) < reply.text.index(quoted)
 
 
 def test_an_unanswered_question_far_from_every_passage_gets_no_quote(assistant):
