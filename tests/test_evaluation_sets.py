@@ -48,8 +48,10 @@ def learned_from() -> dict[str, str]:
     for path in (PROJECT_ROOT / "policy_corpus").glob("*/*/question_bank.yml"):
         add(_strings(yaml.safe_load(path.read_text(encoding="utf-8"))), path)
     for path in (PROJECT_ROOT / "privacybot" / "topics").glob("*.yml"):
-        topics = yaml.safe_load(path.read_text(encoding="utf-8"))["topics"]
-        add([q for topic in topics.values() for q in topic["questions"]], path)
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # The topics' questions (en.yml, ja.yml) and the broad questions (groups.yml) alike.
+        for entry in [*(data.get("topics") or {}).values(), *(data.get("groups") or {}).values()]:
+            add(_strings(entry.get("questions")), path)
     phrases = PROJECT_ROOT / "privacybot" / "triage" / "emergency_phrases.yml"
     add(_strings(yaml.safe_load(phrases.read_text(encoding="utf-8"))), phrases)
     found.pop("", None)

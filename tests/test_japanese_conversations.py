@@ -141,7 +141,8 @@ def test_the_web_chat_answers_in_the_language_the_patient_chose(chat):
     [reply] = chat.post(url, json={"text": "Who can see my records?", "language": "ja"}).json()[
         "replies"
     ]
-    assert reply["custom"]["language"] == "en" and "Here is what" in reply["text"]
+    assert reply["custom"]["language"] == "en"
+    assert reply["text"].startswith(("Here is what", "Our privacy policy speaks of this"))
     refused = chat.post(url, json={"text": "hello", "language": "fr"})
     assert refused.status_code == 422 and "en, ja" in refused.text
 
