@@ -123,12 +123,13 @@ class LanguageAssistant:
             CACHE_DIR,
         )
         self.reader = reader
-        # The topics are placed in the policy when it is in this language (a policy quoted
-        # from another language is reached through the glossary bridge instead).
+        # The topics are placed in the policy when it is in this language, or when the reader
+        # compares across languages (e5: Japanese topics in an English policy); otherwise a
+        # policy quoted from another language is reached through the glossary bridge alone.
         self.knowledge = TopicKnowledge()
         self.broad: BroadQuestions | None = None
         bank = own_bank
-        if topics and policy.language == language:
+        if topics and (policy.language == language or reader.reads_across_languages):
             rule = RULES.get(language, RULES["en"])
             placement = place_topics(policy, topics, reader.vectors(passages), reader.vectors, rule)
             self.knowledge = TopicKnowledge(topics, placement)

@@ -132,3 +132,9 @@ def test_the_front_matter_may_name_the_section_on_requests(tmp_path):
     wrong = GOOD_HEADER.replace("---\n", "---\nrequests_section: 9\n", 1)
     with pytest.raises(CorpusError, match=r"'requests_section' must be one of the section numbers"):
         load_policy(write(tmp_path, wrong + "# 0 Intro\nText.\n", "c.md"))
+
+
+def test_a_clinic_without_a_question_bank_gets_an_empty_one(tmp_path):
+    policy = load_policy(PROJECT_ROOT / "policy_corpus" / "hollowbrook" / "en" / "policy.md")
+    bank = load_question_bank(tmp_path / "question_bank.yml", policy)
+    assert bank.all_questions == () and bank.not_covered == ()

@@ -199,12 +199,14 @@ def _sections(path: Path, lines: list[str], start: int) -> list[Section]:
 
 
 def load_question_bank(path: str | Path, policy: Policy) -> QuestionBank:
-    """Read per-section example questions; every section number must exist in `policy`."""
+    """Read per-section example questions; every section number must exist in `policy`.
+    The bank is optional enrichment: a clinic without one is answered from its policy (and
+    the privacy topics) alone."""
     path = Path(path)
     try:
         node = yaml.compose(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise CorpusError(path, 0, "question bank not found") from None
+        return QuestionBank(path=str(path), by_section={}, not_covered=())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise CorpusError(path, mark.line + 1 if mark else 1, f"not valid YAML: {exc}") from None

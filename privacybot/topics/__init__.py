@@ -51,18 +51,32 @@ class Placement:
 @dataclass(frozen=True)
 class PlacementRule:
     """When a topic counts as covered by a section, per language (the readers' similarities
-    are not on one scale): `covered` or closer, it belongs to the best section and to the
-    others within `runner_up`; under `uncovered`, the policy does not speak of it; in
-    between, its questions are left out (neither an answer nor a refusal is taught)."""
+    are not on one scale). A section's score for a topic counts twice: absolutely, and as its
+    gap above the median section's (how much more this section is about the topic than the
+    policy as a whole), which carries from a plain-English notice to a legalistic one.
+    Covered: `covered` or closer, or at least `uncovered` and `covered_gap` above the median;
+    the best section and those within `runner_up` of it (each covered itself) take it. Not
+    covered: under `uncovered` and less than `uncovered_gap` above the median. In between, the
+    topic's questions are left out (neither an answer nor a refusal is taught)."""
 
     covered: float
     uncovered: float
     runner_up: float = 0.03
+    covered_gap: float = 0.08
+    uncovered_gap: float = 0.06
     # A section with this many examples of the clinic's own bank takes no topic questions.
     own_examples_enough: int = 10
     # A question is broad when its nearest example is a broad question of a group, this
     # close at least (groups.yml).
     broad: float = 0.6
+
+    def covers(self, score: float, median: float) -> bool:
+        return score >= self.covered or (
+            score >= self.uncovered and score - median >= self.covered_gap
+        )
+
+    def leaves_out(self, score: float, median: float) -> bool:
+        return score < self.uncovered and score - median < self.uncovered_gap
 
 
 RULES = {
@@ -175,14 +189,16 @@ def place_topics(
             best = in_section.max(axis=1) if in_section.size else np.zeros(len(rows))
             per_section[n] = float(np.maximum(best, title_rows[:, k]).mean())
         best = max(per_section, key=per_section.get)
+        median = float(np.median(list(per_section.values())))
         closeness[topic.id] = round(per_section[best], 4)
-        if per_section[best] >= rule.covered:
+        if rule.covers(per_section[best], median):
             sections[topic.id] = tuple(
                 n
                 for n in sorted(per_section, key=per_section.get, reverse=True)
-                if per_section[n] >= max(rule.covered, per_section[best] - rule.runner_up)
+                if per_section[n] >= per_section[best] - rule.runner_up
+                and rule.covers(per_section[n], median)
             )
-        elif per_section[best] < rule.uncovered:
+        elif rule.leaves_out(per_section[best], median):
             uncovered.append(topic.id)
     return Placement(sections, closeness, tuple(uncovered))
 
