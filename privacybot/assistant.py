@@ -47,6 +47,7 @@ from privacybot.triage.cues import cues_for
 from privacybot.triage.emergency import EmergencyDetector
 from privacybot.triage.intents import SMALLTALK_INTENTS, IntentClassifier
 from privacybot.triage.nlu_examples import read_nlu_examples
+from privacybot.tuning import read_tuning, tuning_file
 
 MAX_MESSAGE_CHARS = 2000
 # A broad answer quotes at most this many sections and passages in all.
@@ -147,7 +148,11 @@ class LanguageAssistant:
         # classifier the short keyword queries and paraphrases patients use.
         examples = nlu + [(q, "ask_policy") for q in bank.all_questions]
         texts = [text for text, _ in examples]
-        self.thresholds, weights = THRESHOLDS.get(language, THRESHOLDS["en"])
+        # The language's defaults, with the clinic's own tuned values over them (tuning.py).
+        self.thresholds, weights = read_tuning(
+            tuning_file(settings.corpus.resolved(), language),
+            *THRESHOLDS.get(language, THRESHOLDS["en"]),
+        )
         self.index = build_policy_index(policy, bank, reader)
         self.ranker = SectionRanker(self.index, weights)
         self.intents = IntentClassifier(reader.vectors(texts), [i for _, i in examples])

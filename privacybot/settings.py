@@ -220,6 +220,9 @@ class LineSettings(BaseModel):
     # back-off while it is.
     reply_window_seconds: float = 50.0
     retry_base_seconds: float = 1.0
+    # LINE's loading animation in a one-to-one chat while the assistant works (LINE allows 5
+    # to 60 seconds, in steps of 5; it stops by itself when the reply arrives). 0: none.
+    loading_seconds: int = Field(default=20, ge=0, le=60, multiple_of=5)
 
     @property
     def enabled(self) -> bool:

@@ -354,7 +354,7 @@ class RecordingServer:
                     server.requests.append(
                         {"path": self.path, "headers": dict(self.headers), "body": body}
                     )
-                    status = server.failures.pop(0) if server.failures else None
+                    status = server.next_failure(self.path)
                 status, answer = (
                     (status, {"message": "failing"}) if status else respond(self.path, body)
                 )
@@ -373,9 +373,18 @@ class RecordingServer:
         self.url = f"http://127.0.0.1:{self.port}"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
-    def fail_next(self, count: int, status: int = 500) -> None:
+    def fail_next(self, count: int, status: int = 500, path: str | None = None) -> None:
+        """The next `count` requests (to `path` only, when given) fail with `status`."""
         with self._lock:
-            self.failures.extend([status] * count)
+            self.failures.extend([(status, path)] * count)
+
+    def next_failure(self, path: str) -> int | None:
+        """Called with the lock held: the status this request fails with, if any."""
+        for position, (status, only) in enumerate(self.failures):
+            if only is None or only == path:
+                del self.failures[position]
+                return status
+        return None
 
     def received(self, path: str) -> list[dict]:
         with self._lock:
@@ -389,8 +398,17 @@ class RecordingServer:
 LINE_REPLY_PATH = "/v2/bot/message/reply"
 
 
+LINE_LOADING_PATH = "/v2/bot/chat/loading/start"
+
+
 def _line_api_answer(path, body):
-    """What LINE answers to a reply: the id of each message sent."""
+    """What LINE answers to a reply (the id of each message sent) and to the loading
+    animation (an empty object, 202)."""
+    if path == LINE_LOADING_PATH:
+        seconds = body.get("loadingSeconds")
+        if not body.get("chatId") or seconds not in range(5, 61, 5):
+            return 400, {"message": "The request body has 1 error(s)"}
+        return 202, {}
     if path != LINE_REPLY_PATH:
         return 404, {"message": "Not found"}
     sent = [{"id": str(uuid.uuid4().int)[:18]} for _ in body.get("messages", [])]

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from privacybot.line.messages import utf16_units
 
 REPLY_PATH = "/v2/bot/message/reply"
+LOADING_PATH = "/v2/bot/chat/loading/start"
 USER_ID = "U4af4980629a0b1c2d3e4f5a6b7c8d9e0"
 
 
@@ -91,6 +92,40 @@ def test_a_signed_text_message_gets_exactly_one_cited_reply(
     # What stays stored: no LINE user id, and no text once answered.
     [row] = stored_rows(settings, question["webhookEventId"])
     assert USER_ID not in repr(row) and "cookies" not in repr(row).lower()
+
+
+def test_a_one_to_one_message_shows_the_loading_animation_while_the_reply_is_made(
+    line, fake_line_api, wait_for, settings
+):
+    user = "U" + uuid.uuid4().hex
+    question = event(text="Do you use web beacons?", source={"type": "user", "userId": user})
+    assert line(question).status_code == 200
+    wait_for_reply(fake_line_api, wait_for, question["replyToken"])
+    shown = [r for r in fake_line_api.received(LOADING_PATH) if r["body"]["chatId"] == user]
+    assert [r["body"]["loadingSeconds"] for r in shown] == [settings.line.loading_seconds]
+    assert shown[0]["headers"]["Authorization"] == f"Bearer {settings.line.channel_access_token}"
+
+
+def test_a_failing_loading_animation_does_not_hold_up_the_answer(line, fake_line_api, wait_for):
+    fake_line_api.fail_next(1, status=500, path=LOADING_PATH)
+    question = event(text="Do you use cookies?", source={"type": "user", "userId": "U" + "7" * 32})
+    assert line(question).status_code == 200
+    [message, *_] = wait_for_reply(fake_line_api, wait_for, question["replyToken"])["body"][
+        "messages"
+    ]
+    assert "Section 5" in message["text"]
+
+
+def test_no_loading_animation_in_a_group_or_for_a_redelivery(line, fake_line_api, wait_for):
+    user = "U" + uuid.uuid4().hex
+    group = event(
+        text="@SAKURA cookies?", source={"type": "group", "groupId": "C1", "userId": user}
+    )
+    again = event(text="cookies?", source={"type": "user", "userId": user})
+    again["deliveryContext"] = {"isRedelivery": True}
+    assert line(group, again).status_code == 200
+    wait_for_reply(fake_line_api, wait_for, again["replyToken"])
+    assert [r for r in fake_line_api.received(LOADING_PATH) if r["body"]["chatId"] == user] == []
 
 
 @pytest.mark.parametrize("signature", ["", "d3Jvbmcgc2lnbmF0dXJl", "not base64 at all"])
@@ -266,7 +301,7 @@ def test_a_redelivery_after_a_restart_is_still_answered_once(
 def test_line_api_5xx_is_retried_and_the_assistant_is_asked_once(
     service, canned_assistant, line_api, sign_line, settings, wait_for
 ):
-    line_api.fail_next(2, status=500)
+    line_api.fail_next(2, status=500, path=REPLY_PATH)
     question = event(text="who sees my records")
     with service() as client:
         post(client, sign_line, settings, question)
@@ -277,7 +312,7 @@ def test_line_api_5xx_is_retried_and_the_assistant_is_asked_once(
 def test_when_line_keeps_failing_the_event_is_recorded_for_staff_without_the_text(
     service, line_api, sign_line, settings, wait_for, tmp_path
 ):
-    line_api.fail_next(100, status=503)
+    line_api.fail_next(100, status=503, path=REPLY_PATH)
     question = event(text="my phone is 090-1234-5678")
     with service() as client:
         post(client, sign_line, settings, question)

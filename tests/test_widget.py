@@ -158,10 +158,13 @@ def test_a_patient_asks_clicks_a_button_and_finds_the_conversation_on_the_next_p
     context.close()
 
 
-def test_the_widget_is_usable_by_keyboard_and_announces_new_messages(rasa_url, settings, browser):
+def test_the_widget_is_usable_by_keyboard_and_announces_new_messages(
+    rasa_url, settings, browser, screenshots
+):
     context = browser.new_context(viewport={"width": 390, "height": 740})  # a phone
     page = context.new_page()
     page.goto(f"{settings.services.api_url}/demo")
+    expect(page.locator(".pb-notice-text")).to_be_hidden()  # the panel is closed
     page.get_by_role("button", name="Privacy questions").focus()
     page.keyboard.press("Enter")
     box = page.get_by_role("textbox", name="Your question")
@@ -182,6 +185,17 @@ def test_the_widget_is_usable_by_keyboard_and_announces_new_messages(rasa_url, s
     assert question.evaluate("node => getComputedStyle(node).whiteSpace") == "pre-wrap"
     expect(log.locator(".pb-msg--assistant")).to_have_count(1)
     expect(box).to_have_value("")
+    # The notice, read before writing, folds to its summary; a tap opens it again.
+    notice = page.locator(".pb-notice")
+    expect(notice).not_to_have_attribute("open", "")
+    expect(page.locator(".pb-notice-text")).to_be_hidden()
+    page.locator(".pb-notice-summary").click()
+    expect(page.locator(".pb-notice-text")).to_be_visible()
+    # A long answer reads on a phone: no line wider than the panel.
+    answer = log.locator(".pb-msg--assistant .pb-text").last
+    assert answer.evaluate("node => node.scrollWidth <= node.clientWidth + 1")
+    page.screenshot(path=str(screenshots / "widget-phone-answer.png"), full_page=True)
+    box.focus()
 
     page.keyboard.press("Escape")
     expect(page.get_by_role("dialog")).to_be_hidden()

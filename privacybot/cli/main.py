@@ -50,6 +50,13 @@ def main(argv: list[str] | None = None) -> int:
         "for a clinic's corpus via PRIVACYBOT_SETTINGS without a trained model for it)",
     )
 
+    tune = commands.add_parser(
+        "tune", help="choose the clinic's thresholds on its questions (split-half), as data"
+    )
+    tune.add_argument("file", type=Path, help="a question file of the clinic (dev set)")
+    tune.add_argument("--lang", help="the language to tune (default: the clinic's first)")
+    tune.add_argument("--write", action="store_true", help="write <corpus>/<lang>/tuning.yml")
+
     talks = commands.add_parser(
         "evaluate-conversations", help="evaluate multi-turn conversations (wholly right or not)"
     )
@@ -91,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         "ask": cmd_ask,
         "shell": cmd_shell,
         "evaluate": cmd_evaluate,
+        "tune": cmd_tune,
         "evaluate-conversations": cmd_evaluate_conversations,
         "bench": cmd_bench,
         "train": cmd_train,
@@ -219,6 +227,49 @@ def cmd_evaluate_conversations(args: argparse.Namespace) -> int:
     print(f"turns right: {sum(t['passed'] for t in turns)}/{len(turns)}")
     if args.min_accuracy is not None and share < args.min_accuracy:
         return 1
+    return 0
+
+
+def cmd_tune(args: argparse.Namespace) -> int:
+    from privacybot.assistant import PolicyAssistant
+    from privacybot.evaluation import EvaluationFileError, load_questions
+    from privacybot.tuning import STEPS, best, run_grid, tuning_file, write_tuning
+
+    try:
+        questions = load_questions(args.file)
+    except EvaluationFileError as error:
+        print(f"privacybot: {error}", file=sys.stderr)
+        return 2
+    settings = get_settings()
+    language = args.lang or settings.clinic.languages[0]
+    if language not in settings.clinic.languages:
+        print(
+            f"privacybot: {language!r} is not one of {settings.clinic.languages}", file=sys.stderr
+        )
+        return 2
+    assistant = PolicyAssistant(settings)
+    understanding = assistant.by_language[language]
+    trials = run_grid(
+        understanding, questions, lambda q: assistant.respond(q, language=language).payload()
+    )
+    defaults = next(t for t in trials if not any(t.offsets))
+    report = [
+        f"{len(questions)} questions, {len(trials)} combinations of {', '.join(STEPS)}",
+        f"defaults {defaults.values}: {defaults.accuracy():.1%}",
+    ]
+    for half, other in ((0, 1), (1, 0)):
+        chosen = best(trials, other)
+        report.append(
+            f"half {half + 1}: {chosen.accuracy(half):.1%} with the values chosen on half "
+            f"{other + 1} {chosen.values} (defaults there: {defaults.accuracy(half):.1%})"
+        )
+    overall = best(trials)
+    report.append(f"all: {overall.accuracy():.1%} with {overall.values}")
+    print("\n".join(report))
+    if args.write:
+        path = tuning_file(settings.corpus.resolved(), language)
+        write_tuning(path, overall, args.file, report)
+        print(f"written to {path}")
     return 0
 
 

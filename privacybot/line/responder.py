@@ -21,6 +21,7 @@ from linebot.v3.messaging import (
     AsyncMessagingApi,
     Configuration,
     ReplyMessageRequest,
+    ShowLoadingAnimationRequest,
     TextMessage,
 )
 
@@ -64,6 +65,19 @@ class LineResponder:
             )
         )
         self.api = AsyncMessagingApi(self.api_client)
+
+    async def show_loading(self, user_ids: list[str]) -> None:
+        """LINE's loading animation in each one-to-one chat that just sent a message, so the
+        patient sees the assistant at work. Best effort: a failure only loses the animation
+        (and is logged without the user id, which is never kept)."""
+        seconds = self.settings.loading_seconds
+        for user_id in dict.fromkeys(user_ids) if seconds else ():
+            try:
+                await self.api.show_loading_animation(
+                    ShowLoadingAnimationRequest(chat_id=user_id, loading_seconds=seconds)
+                )
+            except (ApiException, aiohttp.ClientError, OSError, TimeoutError) as error:
+                logger.warning("LINE loading animation not shown (%s)", type(error).__name__)
 
     async def answer_due(self) -> int:
         """Work through every due event once, oldest first; returns how many were replied."""

@@ -58,4 +58,25 @@ async def line_webhook(request: Request) -> dict[str, str]:
         raise HTTPException(status_code=503, detail="try again later") from None
     if new:
         request.app.state.line_wakeup.set()
+        # The user id is used here, in memory, and never stored (line/identity.py).
+        chats = [_one_to_one_sender(event) for event in events]
+        responder = getattr(request.app.state, "line_responder", None)
+        if responder is not None and any(chats):
+            task = asyncio.create_task(responder.show_loading([c for c in chats if c]))
+            _ANIMATIONS.add(task)
+            task.add_done_callback(_ANIMATIONS.discard)
     return {"status": "ok"}
+
+
+# Animations under way (kept so that they are not collected before they finish).
+_ANIMATIONS: set[asyncio.Task] = set()
+
+
+def _one_to_one_sender(event: dict) -> str | None:
+    """The user id of a first delivery of a text message in a one-to-one chat, else None."""
+    source = event.get("source") or {}
+    message = event.get("message") or {}
+    redelivered = (event.get("deliveryContext") or {}).get("isRedelivery")
+    if event.get("type") != "message" or message.get("type") != "text" or redelivered:
+        return None
+    return source.get("userId") if source.get("type") == "user" else None

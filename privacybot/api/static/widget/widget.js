@@ -37,6 +37,7 @@
   const FALLBACK_STRINGS = {
     language_label: "Language",
     title: "Privacy questions",
+    notice_summary: "About this chat",
     notice: "Answers quote the clinic's privacy policy. Please don't type medical details (symptoms, diagnoses, medicines) here.",
     policy_link: "Read the clinic's privacy policy",
     policy_ask: "To receive the full privacy policy, write to",
@@ -278,7 +279,10 @@
     tools.append(languageBox, clearButton);
     header.append(heading, closeButton, tools);
 
-    const notice = el("div", "pb-notice");
+    // The notice is open until the patient has read it and written: then it folds to its
+    // summary line, which opens it again (the answers need the room on a phone).
+    const notice = el("details", "pb-notice");
+    notice.open = state.history.length === 0;
 
     const log = el("div", "pb-log");
     log.setAttribute("role", "log");
@@ -305,7 +309,10 @@
     root.append(panel, launcher);
 
     function renderNotice() {
-      const lines = [el("p", "pb-notice-text", strings.notice)];
+      const lines = [
+        el("summary", "pb-notice-summary", strings.notice_summary),
+        el("p", "pb-notice-text", strings.notice),
+      ];
       if (/^(https?:\/\/|\/)/i.test(policyUrl)) {
         const link = el("a", "pb-link", strings.policy_link);
         link.href = policyUrl;
@@ -453,6 +460,7 @@
         if (started !== epoch) return;
         state.conversationId = conversationId;
         state.history.push(patient, ...replies);
+        notice.open = false;
         if (forgotten) {
           // The service deleted this conversation: keep nothing of it here either, only the
           // confirmation; the next message starts a new conversation.
@@ -500,6 +508,7 @@
       state.history = [];
       activeChoices = [];
       log.replaceChildren();
+      notice.open = true;
       typing.textContent = "";
       busy = false;
       saveState(state);
