@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from privacybot.corpus import Policy, load_policy, load_question_bank
+from privacybot.corpus import Policy, load_policy, load_question_bank, require_sections_to_cite
 from privacybot.desk.references import find_reference
 from privacybot.dialogue.context import AnswerContext, Turn, policy_terms
 from privacybot.handoff.form import is_yes, kind_from_text
@@ -30,7 +30,7 @@ from privacybot.retrieval.bridge import PassageBridge, load_glossary
 from privacybot.retrieval.embeddings import encode
 from privacybot.retrieval.index import bank_entries
 from privacybot.retrieval.ranker import RankerWeights
-from privacybot.retrieval.readers import make_reader
+from privacybot.retrieval.readers import READERS, make_reader
 from privacybot.settings import PROJECT_ROOT, Settings, get_settings
 from privacybot.text.language import detect_language, is_japanese
 from privacybot.text.romaji import looks_like_romaji
@@ -107,6 +107,7 @@ class LanguageAssistant:
         self.language = language
         published = settings.clinic.languages[0]
         policy = load_policy(settings.corpus.quoted_policy_file(language, published))
+        require_sections_to_cite(policy)
         own_bank = load_question_bank(settings.corpus.question_bank_file(language), policy)
         topics = load_topics(language) if settings.corpus.privacy_topics else []
         topic_texts = [t for topic in topics for t in (*topic.statements, *topic.questions)]
@@ -431,6 +432,15 @@ class PolicyAssistant:
         self.settings = settings or get_settings()
         self.languages = list(self.settings.clinic.languages)
         self.default_language = self.languages[0]
+        # Each language's wording, cues and reader are checked before anything is built, so a
+        # language the assistant cannot speak is refused at start with the file to write.
+        self.catalogs = {
+            code: MessageCatalog.for_clinic(self.settings.clinic, code) for code in self.languages
+        }
+        for code in self.languages:
+            cues_for(code)
+            if code not in READERS:
+                make_reader(code, [], CACHE_DIR)  # raises NoReaderError, saying what to do
         encode(["warm up"])  # the embedding model loads now, not on the first patient's message
         self.by_language = {code: LanguageAssistant(self.settings, code) for code in self.languages}
         for code, understanding in self.by_language.items():
@@ -441,9 +451,6 @@ class PolicyAssistant:
                 understanding.request_sections = self.by_language[quoted].request_sections
                 if glossary:
                     understanding.bridge = PassageBridge(glossary, self.by_language[quoted].ranker)
-        self.catalogs = {
-            code: MessageCatalog.for_clinic(self.settings.clinic, code) for code in self.languages
-        }
 
     # The default language's parts, for the benchmark and the staff tools.
     @property

@@ -138,3 +138,11 @@ def test_a_clinic_without_a_question_bank_gets_an_empty_one(tmp_path):
     policy = load_policy(PROJECT_ROOT / "policy_corpus" / "hollowbrook" / "en" / "policy.md")
     bank = load_question_bank(tmp_path / "question_bank.yml", policy)
     assert bank.all_questions == () and bank.not_covered == ()
+
+
+def test_a_one_section_policy_is_refused_at_start_with_what_to_do(tmp_path):
+    from privacybot.corpus import require_sections_to_cite
+
+    path = write(tmp_path, GOOD_HEADER + "# 0 Intro\nHello.\n# 1 Privacy\nWe keep it safe.\n")
+    with pytest.raises(CorpusError, match=r"policy\.md:9: the policy has only one numbered"):
+        require_sections_to_cite(load_policy(path))

@@ -151,3 +151,19 @@ def test_a_bad_pattern_in_a_cue_file_names_its_line(tmp_path: Path):
     (tmp_path / "en.yml").write_text(source.replace("how_to: >-", "how_to: '(unclosed'\nx: >-"))
     with pytest.raises(CueError, match=r"en\.yml:\d+: 'how_to' is not a valid regular"):
         LanguageCues.load("en", tmp_path)
+
+
+def test_a_clinic_language_without_a_catalogue_is_refused_at_start(settings):
+    from privacybot.assistant import PolicyAssistant
+    from privacybot.replies.catalog import CatalogError
+
+    clinic = settings.clinic.model_copy(update={"languages": ["en", "fr"]})
+    with pytest.raises(CatalogError, match=r"messages/fr\.yml:0: no message catalogue for"):
+        PolicyAssistant(settings.model_copy(update={"clinic": clinic}))
+
+
+def test_a_clinic_language_without_a_reader_is_refused_with_what_to_do(tmp_path):
+    from privacybot.retrieval.readers import NoReaderError, make_reader
+
+    with pytest.raises(NoReaderError, match=r"no reader for 'fr'"):
+        make_reader("fr", ["bonjour"], tmp_path)

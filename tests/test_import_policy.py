@@ -314,12 +314,11 @@ def test_hard_wrapped_text_is_joined_but_an_address_is_not(tmp_path):
     ]
 
 
-def test_a_single_section_is_allowed_but_noted(tmp_path):
+def test_a_single_section_is_refused_with_what_to_do(tmp_path):
     path = tmp_path / "short.md"
     path.write_text("## Your privacy\n\nWe keep your records confidential.\n", encoding="utf-8")
-    result, policy = imported(path)
-    assert [(s.number, s.title) for s in policy.sections] == [(1, "Your privacy")]
-    assert any("only one section" in n.message for n in result.notes)
+    with pytest.raises(CorpusError, match=r"short\.md:1: only one section was found"):
+        import_policy(path)
 
 
 # --------------------------------------------------------------------------- the command

@@ -359,7 +359,12 @@ def cmd_purge(args: argparse.Namespace) -> int:
 
 
 def cmd_check_corpus(args: argparse.Namespace) -> int:
-    from privacybot.corpus import CorpusError, load_policy, load_question_bank
+    from privacybot.corpus import (
+        CorpusError,
+        load_policy,
+        load_question_bank,
+        require_sections_to_cite,
+    )
     from privacybot.retrieval.bridge import load_glossary
 
     corpus = get_settings().corpus
@@ -367,6 +372,7 @@ def cmd_check_corpus(args: argparse.Namespace) -> int:
         languages = get_settings().clinic.languages
         for language in languages:
             policy = load_policy(corpus.quoted_policy_file(language, languages[0]))
+            require_sections_to_cite(policy)
             bank = load_question_bank(corpus.question_bank_file(language), policy)
             glossary = load_glossary(corpus.glossary_file(language))
             print(

@@ -93,13 +93,15 @@ def import_policy(
             "(or 'Article 1 (Title)', '第1条（…）') on lines of their own, or as Markdown "
             "'## Title' headings, or as <h2> headings in HTML, and import again",
         )
-    if len(sections) == 1:
-        notes.append(
-            Note(
-                sections[0].line,
-                "only one section was found: check that the policy has no "
-                "other sections the importer missed",
-            )
+    if len([section for section in sections if section.number != 0]) < 2:
+        # The assistant answers by citing the section that answers: one section cannot tell
+        # a question about cookies from one about copies of records.
+        raise CorpusError(
+            path,
+            sections[-1].line,
+            "only one section was found: the assistant answers by citing sections, so mark "
+            "each topic of the policy (what is collected, who it is shared with, your rights, "
+            "contact...) as a numbered heading of its own, and import again",
         )
 
     title = title or doc_title or _str(meta.get("title")) or page_title

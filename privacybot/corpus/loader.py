@@ -198,6 +198,21 @@ def _sections(path: Path, lines: list[str], start: int) -> list[Section]:
     return sections
 
 
+def require_sections_to_cite(policy: Policy) -> None:
+    """The assistant answers by citing the section that answers: a policy with one numbered
+    section cannot tell a question about cookies from one about copies of records, so it is
+    refused at start (the loader alone accepts it, for tools that only read)."""
+    numbered = [section for section in policy.sections if section.number != 0]
+    if len(numbered) < 2:
+        raise CorpusError(
+            policy.path,
+            policy.sections[-1].line,
+            "the policy has only one numbered section: give each topic (what is collected, "
+            "who it is shared with, the patient's rights, contact...) its own '# N Title' "
+            "heading",
+        )
+
+
 def load_question_bank(path: str | Path, policy: Policy) -> QuestionBank:
     """Read per-section example questions; every section number must exist in `policy`.
     The bank is optional enrichment: a clinic without one is answered from its policy (and

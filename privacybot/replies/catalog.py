@@ -11,15 +11,23 @@ from privacybot.settings import ClinicProfile
 MESSAGES_DIR = Path(__file__).with_name("messages")
 
 
+class CatalogError(ValueError):
+    """A language without a message catalogue; the message names the file to write."""
+
+
 class MessageCatalog:
     def __init__(
         self, language: str, values: dict[str, str], directory: Path = MESSAGES_DIR
     ) -> None:
         self.language = language
         self.values = values
-        self.messages: dict[str, str] = yaml.safe_load(
-            (directory / f"{language}.yml").read_text(encoding="utf-8")
-        )
+        path = directory / f"{language}.yml"
+        if not path.is_file():
+            raise CatalogError(
+                f"{path}:0: no message catalogue for language {language!r}; copy en.yml to "
+                "this name and translate it"
+            )
+        self.messages: dict[str, str] = yaml.safe_load(path.read_text(encoding="utf-8"))
 
     @classmethod
     def for_clinic(cls, clinic: ClinicProfile, language: str) -> MessageCatalog:

@@ -129,11 +129,23 @@ class JapaneseReader:
         return np.asarray(self.vectors([text]).toarray()[0])
 
 
+class NoReaderError(ValueError):
+    """A clinic language the assistant has no reader for."""
+
+
 def make_reader(language: str, texts: Sequence[str], cache_dir: Path) -> Reader:
     """The reader of `language`, knowing the words of `texts` (policy, questions, examples)."""
-    if language == "ja":
+    if language not in READERS:
+        raise NoReaderError(
+            f"clinic.yml: languages: no reader for {language!r} (readers: {sorted(READERS)}); "
+            "a language needs a reader in privacybot/retrieval/readers.py"
+        )
+    if READERS[language] is JapaneseReader:
         return JapaneseReader(texts, cache_dir)
     return EnglishReader(texts, cache_dir)
+
+
+READERS: dict[str, type] = {"en": EnglishReader, "ja": JapaneseReader}
 
 
 def _word_features(text: JapaneseText) -> list[str]:
