@@ -192,15 +192,9 @@ class LanguageAssistant:
         intent = self._plausible_intent(intents, text)
         confidence = intents[intent]
         reply = _Replies(catalog, self.policy)
-        previous = turn.context if turn.context and turn.context.continuable else None
-        follows = previous is not None and self.cues.continues(text)
-        # Too short to be read alone ("and my kids?"): its own words say little.
-        elliptical = follows and self.cues.is_elliptical(text)
-        # ...or leaning on the last answer ("how long do you keep it?").
-        leans_back = elliptical or (follows and self.cues.refers_back(text))
-        asks_how = self.cues.asks_how_to(text)
-        acts = not asks_how and self.cues.asks_for_action(text)
-        own_terms = policy_terms(self.reader.keywords(text), self.policy_words, [])
+        form = self._form_of(text, turn)
+        previous, follows, elliptical = form.previous, form.follows, form.elliptical
+        leans_back, asks_how, acts = form.leans_back, form.asks_how, form.acts
 
         # 1. Emergency: an emergency phrase, the meaning of the message, or both classifiers
         # together putting emergency first; whatever else the message says.
@@ -260,15 +254,16 @@ class LanguageAssistant:
                         retention_days=self.retention_days,
                     ),
                     text,
-                    previous if follows else None,
+                    previous,
                 )
-        ranking = self._ranking(text, corrected, vector, previous if follows else None, elliptical)
+        ranking = self._ranking(text, corrected, vector, previous, elliptical)
         if (turn.in_form and intent not in DIALOGUE_ACTS) or (
-            leans_back and (intent not in ("greet", "goodbye", "thank") or own_terms or asks_how)
+            leans_back
+            and (intent not in ("greet", "goodbye", "thank") or form.own_terms or asks_how)
         ):
             # "why?", "and the pharmacy?" read as small talk or another topic on their own.
             intent = "ask_policy"
-        carried = previous if follows else None
+        carried = previous
         # 6-7. Small talk and other topics, unless it is clearly a policy question after all.
         if intent in SMALLTALK_INTENTS or intent == "out_of_scope":
             if ranking.covered and self._sure(ranking, intents):
@@ -297,6 +292,22 @@ class LanguageAssistant:
                 )
             return self._continued(silent, text, carried)
         return self._answer(reply, ranking, intent, confidence, text, carried, turn, vector)
+
+    def _form_of(self, text: str, turn: Turn) -> MessageForm:
+        """How the message is worded, and how it stands to the last answer."""
+        previous = turn.context if turn.context and turn.context.continuable else None
+        follows = previous is not None and self.cues.continues(text)
+        elliptical = follows and self.cues.is_elliptical(text)
+        asks_how = self.cues.asks_how_to(text)
+        return MessageForm(
+            previous=previous if follows else None,
+            follows=follows,
+            elliptical=elliptical,
+            leans_back=elliptical or (follows and self.cues.refers_back(text)),
+            asks_how=asks_how,
+            acts=not asks_how and self.cues.asks_for_action(text),
+            own_terms=policy_terms(self.reader.keywords(text), self.policy_words, []),
+        )
 
     def _sure(self, ranking: SectionRanking, intents: dict[str, float]) -> bool:
         """Retrieval is sure enough to answer a message the classifiers took for another kind."""
@@ -541,6 +552,19 @@ class PolicyAssistant:
             for other in self.by_language.values()
             if other is not understanding
         )
+
+
+@dataclass(frozen=True)
+class MessageForm:
+    """How a message is worded, read by the language's cues (triage/cue_words/)."""
+
+    previous: AnswerContext | None  # the last answer, when the message continues it
+    follows: bool  # continues the last answer ("and the pharmacy?", "so who DO you tell?")
+    elliptical: bool  # too short to be read alone ("and my kids?", "why?")
+    leans_back: bool  # ...or points back at it ("how long do you keep it?")
+    asks_how: bool  # asks how to do something ("how do I get a copy?")
+    acts: bool  # asks the clinic to act ("please delete it"), not how to
+    own_terms: list[str]  # the message's words that are words of the policy
 
 
 # Short dialogue acts: "yes", "no", "cancel".
