@@ -12,7 +12,7 @@ import pytest
 
 from privacybot.dialogue import AnswerContext, Turn
 from privacybot.replies import NextStep, Outcome
-from privacybot.triage.cues import CueError, LanguageCues, cues_for
+from privacybot.triage.cues import CUE_DIR, CueError, LanguageCues
 
 
 def converse(assistant, *messages: str, language: str | None = None):
@@ -145,9 +145,7 @@ def test_a_language_without_cue_words_is_refused_with_the_file_to_write(tmp_path
 
 
 def test_a_bad_pattern_in_a_cue_file_names_its_line(tmp_path: Path):
-    text = Path(cues_for("en").__class__.__module__.replace(".", "/") + ".py")
-    assert text  # the module exists; the data sits beside it
-    source = (Path(__file__).parents[1] / "privacybot/triage/cue_words/en.yml").read_text()
+    source = (CUE_DIR / "en.yml").read_text(encoding="utf-8")
     (tmp_path / "en.yml").write_text(source.replace("how_to: >-", "how_to: '(unclosed'\nx: >-"))
     with pytest.raises(CueError, match=r"en\.yml:\d+: 'how_to' is not a valid regular"):
         LanguageCues.load("en", tmp_path)

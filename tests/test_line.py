@@ -116,6 +116,13 @@ def test_a_failing_loading_animation_does_not_hold_up_the_answer(line, fake_line
     assert "Section 5" in message["text"]
 
 
+def test_odd_parts_of_a_signed_event_get_a_clear_answer_not_a_500(line):
+    odd = event(text="cookies?")
+    odd["message"] = "not an object"
+    odd["deliveryContext"] = None
+    assert line(odd).status_code in (200, 400)
+
+
 def test_no_loading_animation_in_a_group_or_for_a_redelivery(line, fake_line_api, wait_for):
     user = "U" + uuid.uuid4().hex
     group = event(

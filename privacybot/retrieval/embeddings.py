@@ -47,16 +47,22 @@ def encode(texts: list[str]) -> np.ndarray:
 
 def encode_cached(texts: list[str], cache_dir) -> np.ndarray:
     """`encode`, remembered on disk by the exact texts: built once per corpus version."""
+    return remembered(texts, cache_dir, MODEL_NAME, encode)
+
+
+def remembered(texts: list[str], cache_dir, model_name: str, encode_texts) -> np.ndarray:
+    """`encode_texts(texts)`, kept in `cache_dir` under a digest of the model and the exact
+    texts (written whole, then renamed, so a reader never sees half a file)."""
     import hashlib
     from pathlib import Path
 
-    digest = hashlib.sha256("\x1e".join([MODEL_NAME, *texts]).encode("utf-8")).hexdigest()
+    digest = hashlib.sha256("\x1e".join([model_name, *texts]).encode("utf-8")).hexdigest()
     path = Path(cache_dir) / f"{digest[:24]}.npy"
     if path.exists():
         vectors = np.load(path)
         if vectors.shape[0] == len(texts):
             return vectors
-    vectors = encode(texts)
+    vectors = encode_texts(texts)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp.npy")
     np.save(temporary, vectors)

