@@ -16,6 +16,7 @@ examples.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from privacybot.corpus import Policy, load_policy, load_question_bank, require_sections_to_cite
@@ -441,6 +442,10 @@ class PolicyAssistant:
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or get_settings()
+        # One thread at a time reads a message: SudachiPy's tokenizer cannot be shared, and on a
+        # small machine the turns' CPU work gains nothing from threads (the action server runs
+        # actions in threads only so that calls to the service do not hold other turns up).
+        self._lock = threading.RLock()
         self.languages = list(self.settings.clinic.languages)
         self.default_language = self.languages[0]
         # Each language's wording, cues and reader are checked before anything is built, so a
@@ -497,6 +502,16 @@ class PolicyAssistant:
     ) -> Reply:
         """The reply to one message; `language` is the conversation's language so far, `turn`
         what the conversation knows (the last answer's context, an offer made)."""
+        with self._lock:
+            return self._respond(message, rasa_intents, language, turn)
+
+    def _respond(
+        self,
+        message: str,
+        rasa_intents: dict[str, float] | None,
+        language: str | None,
+        turn: Turn | None,
+    ) -> Reply:
         text = " ".join((message or "").split())[:MAX_MESSAGE_CHARS]
         reply_language = self.language_of(text, language)
         catalog = self.catalogs[reply_language]
@@ -525,10 +540,11 @@ class PolicyAssistant:
         text = " ".join((message or "").split())[:MAX_MESSAGE_CHARS]
         if not text:
             return False
-        understanding = self._understanding(text, self.default_language)
-        return understanding.is_emergency(text) or self._emergency_in_other_language(
-            text, understanding
-        )
+        with self._lock:
+            understanding = self._understanding(text, self.default_language)
+            return understanding.is_emergency(text) or self._emergency_in_other_language(
+                text, understanding
+            )
 
     def emergency_reply(self, language: str | None = None) -> Reply:
         catalog = self.catalogs.get(language or "", self.catalog)

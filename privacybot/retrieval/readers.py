@@ -28,6 +28,7 @@ from privacybot.retrieval.multilingual import (
     encode_meaning_cached,
     meaning_available,
 )
+from privacybot.retrieval.recent import RecentVectors
 from privacybot.text import TextAnalyzer
 from privacybot.text.japanese import JapaneseAnalyzer, JapaneseText
 
@@ -54,6 +55,7 @@ class EnglishReader:
     def __init__(self, vocabulary_texts: Sequence[str], cache_dir: Path) -> None:
         self.analyzer = TextAnalyzer(vocabulary_texts)
         self.cache_dir = cache_dir
+        self.recent = RecentVectors()
 
     def correct(self, text: str) -> str:
         return self.analyzer.correct(text)
@@ -65,7 +67,7 @@ class EnglishReader:
         return encode_cached(list(texts), self.cache_dir)
 
     def vector(self, text: str) -> np.ndarray:
-        return encode([text])[0]
+        return self.recent.get(text, lambda t: encode([t])[0])
 
 
 class JapaneseReader:
@@ -80,6 +82,7 @@ class JapaneseReader:
     def __init__(self, training_texts: Sequence[str], cache_dir: Path | None = None) -> None:
         self.analyzer = JapaneseAnalyzer()
         self.cache_dir = cache_dir
+        self.recent = RecentVectors()
         self.views = {
             "words": TfidfVectorizer(
                 analyzer=lambda t: _word_features(t), sublinear_tf=True, min_df=1
@@ -126,7 +129,7 @@ class JapaneseReader:
         return encode_meaning(texts)
 
     def vector(self, text: str) -> np.ndarray:
-        return np.asarray(self.vectors([text]).toarray()[0])
+        return self.recent.get(text, lambda t: np.asarray(self.vectors([t]).toarray()[0]))
 
 
 class NoReaderError(ValueError):
