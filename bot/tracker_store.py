@@ -93,18 +93,19 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             requested_slot = None
             after_user_message = False  # slot events here were copied from the message
             for index, event in enumerate(tracker.events):
-                data = event.as_dict()
-                kind = data.get("event")
+                # What the form had asked, read from the events' attributes: only the new
+                # events are turned into dicts (a long conversation's old ones are many).
+                kind = event.type_name
                 if index >= stored:
-                    row = redacted_event(data, requested_slot, after_user_message)
+                    row = redacted_event(event.as_dict(), requested_slot, after_user_message)
                     session.add(self._row(tracker.sender_id, row))
                 if kind == "user":
                     after_user_message = True
                 elif kind == "action":
                     after_user_message = False
-                if kind == "slot" and data.get("name") == "requested_slot":
-                    requested_slot = data.get("value")
-                elif kind == "active_loop" and not data.get("name"):
+                if kind == "slot" and event.key == "requested_slot":
+                    requested_slot = event.value
+                elif kind == "active_loop" and not event.name:
                     requested_slot = None
             session.commit()
 

@@ -3,8 +3,9 @@
 A turn reads the same message more than once: the intent classifier and the ranker, a form's
 emergency check before its validation, a follow-up read alone and then joined with the last
 answer's words. Encoding is most of a turn's CPU, so each reader keeps its latest vectors here.
-Only in memory, keyed by a digest of the text (the text itself is not kept), a few dozen at
-most, safe to use from the action server's worker threads.
+Only in memory, keyed by a digest of the text (the text itself is not kept), a handful at most:
+a turn reads its message within one action, and a patient asking what another asked a while
+ago is encoded afresh. Safe to use from the action server's worker threads.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-KEPT = 64
+KEPT = 8
 
 
 class RecentVectors:

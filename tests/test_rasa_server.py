@@ -1,0 +1,54 @@
+"""bot/server.py: Rasa started with its check of action responses built once, which must
+accept and refuse exactly what Rasa's own check does (run in Rasa's own environment)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from privacybot.launcher import PROJECT_ROOT, RASA_PYTHON
+
+CHECK = """
+import json, sys
+from jsonschema import ValidationError, validate
+from rasa.core.actions.action import RemoteAction
+import bot.server
+
+results = []
+for response in json.loads(sys.argv[1]):
+    try:
+        validate(response, RemoteAction.action_response_format_spec())
+        rasa_says = "valid"
+    except ValidationError:
+        rasa_says = "invalid"
+    try:
+        bot.server.validate_action_result(None, response)
+        ours = "valid"
+    except ValidationError as error:
+        ours = "invalid" if "Failed to validate Action server response" in error.message else "?"
+    results.append([rasa_says, ours])
+print(json.dumps(results))
+"""
+
+RESPONSES = [
+    {"events": [], "responses": []},
+    {"events": [{"event": "slot", "name": "language", "value": "en"}], "responses": [{}]},
+    {"events": [{"event": "followup", "name": "request_form"}], "responses": []},
+    {"events": "not a list", "responses": []},
+    {"events": [{"event": "no such event"}], "responses": []},
+    {"events": [], "responses": ["a string, not a message"]},
+]
+
+
+def test_the_fast_response_check_agrees_with_rasas_own():
+    completed = subprocess.run(
+        [str(RASA_PYTHON), "-c", CHECK, json.dumps(RESPONSES)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    results = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert [ours for _, ours in results] == [rasa for rasa, _ in results]
+    assert [rasa for rasa, _ in results] == ["valid"] * 3 + ["invalid"] * 3
