@@ -221,3 +221,29 @@ def test_a_slash_message_is_read_as_text_and_never_logged(chat, settings, desk_d
     logs = _every_log()
     for detail in ("Slashwell", "goro.slash", "Slashman", "HIV"):
         assert detail not in logs, detail
+
+
+def test_each_turn_is_stored_once_in_order_across_a_form(chat, settings):
+    """The store writes only what a turn added, through a form and back: every message and
+    reply once, in order, and the conversation read back goes on where it was."""
+    start, say = chat
+    conversation = start()
+    messages = [
+        "what cookies do you use?",
+        "i want to correct my address",
+        "cancel",
+        "how long do you keep my records?",
+    ]
+    replies = [say(conversation, text) for text in messages]
+    stored = [json.loads(e) for e in stored_events(settings, conversation)]
+    # "cancel" answered the form's question for a name: stored as that question's placeholder.
+    expected = [*messages[:2], "[NAME]", messages[3]]
+    assert [e["text"] for e in stored if e.get("event") == "user"] == expected
+    bot_texts = [e.get("text") for e in stored if e.get("event") == "bot"]
+    said = [r["text"] for turn in replies for r in turn["replies"]]
+    assert len(bot_texts) == len(said)
+    timestamps = [e["timestamp"] for e in stored]
+    assert timestamps == sorted(timestamps)
+    assert len({json.dumps(e, sort_keys=True) for e in stored}) == len(stored)
+    # Read back for the next turn: the form was cancelled, so a new question is answered.
+    assert say(conversation, "do you share my data with insurers?")["replies"][0]["text"]

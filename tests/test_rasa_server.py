@@ -52,3 +52,42 @@ def test_the_fast_response_check_agrees_with_rasas_own():
     results = json.loads(completed.stdout.strip().splitlines()[-1])
     assert [ours for _, ours in results] == [rasa for rasa, _ in results]
     assert [rasa for rasa, _ in results] == ["valid"] * 3 + ["invalid"] * 3
+
+
+EVENTS_CHECK = """
+import json
+from rasa.shared.core.events import Event
+from rasa.shared.utils.common import all_subclasses
+import bot.server
+
+names = sorted({cls.type_name for cls in all_subclasses(Event)}) + ["no such event"]
+results = []
+for name in names:
+    try:
+        rasa_says = Event.resolve_by_type(name).__name__
+    except ValueError:
+        rasa_says = "ValueError"
+    try:
+        ours = bot.server.resolve_by_type(name).__name__
+    except ValueError:
+        ours = "ValueError"
+    results.append([name, rasa_says, ours])
+default = bot.server.resolve_by_type("no such event", default=Event).__name__
+print(json.dumps({"results": results, "default": default}))
+"""
+
+
+def test_the_event_table_finds_the_class_rasa_would():
+    completed = subprocess.run(
+        [str(RASA_PYTHON), "-c", EVENTS_CHECK],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    found = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert len(found["results"]) > 20  # every event Rasa stores: user, bot, slot, action, ...
+    assert all(rasa == ours for _, rasa, ours in found["results"])
+    assert found["results"][-1][1:] == ["ValueError", "ValueError"]
+    assert found["default"] == "Event"
