@@ -78,6 +78,10 @@ class TriageThresholds:
     # A question the policy does not answer still gets the nearest passage quoted (after
     # saying plainly that the policy does not mention it) when it is at least this similar.
     nearest_passage: float = 0.45
+    # The classifier's probability of a question about this chat that counts as one without
+    # a word for the chat in it. Questions of the kind, our own wording, score 0.7-0.97 (some
+    # 0.36); others addressed to "you" ("will you notify me if you get hacked?") up to 0.41.
+    chat_question: float = 0.6
 
 
 # Japanese: chosen on tests/ja_dev_questions.yml the same way (tuned on one half, checked on
@@ -212,10 +216,15 @@ class LanguageAssistant:
                 max(emergency_probability, intents.get("emergency", 0.0)),
             )
         # 2. "Forget this conversation": the chat itself, deleted by the channel after this turn.
-        if intent == "forget_conversation":
+        # Asking how it is done is a question about the chat (step 5), whose answer says how.
+        if intent == "forget_conversation" and not asks_how:
             return reply.say(Outcome.FORGET, "forget", intent, confidence)
         # 3. "Yes" to the offer of passing a request on, after an answer about requests.
-        if turn.handoff_offered and (intent == "affirm" or is_yes(text) or turn.accepted_offer):
+        # Naming the kind of request in a short reply ("deletion, please") accepts it too.
+        names_kind = self.cues.is_short_reply(text) and kind_from_text(text) not in (None, "other")
+        if turn.handoff_offered and (
+            intent == "affirm" or is_yes(text) or turn.accepted_offer or names_kind
+        ):
             answer = reply.say(Outcome.REQUEST, "request", intent, confidence)
             answer.next_step = NextStep.REQUEST_FORM
             return answer
@@ -238,14 +247,29 @@ class LanguageAssistant:
             status = reply.say(Outcome.REQUEST, "status_ask_reference", intent, confidence)
             status.next_step = NextStep.STATUS_FORM
             return status
-        # 5. This chat itself ("are my messages stored?"): the assistant's own notice.
-        # ("Is this a bot?" is small talk.)
-        about_chat = self.cues.asks_about_this_chat(text) and not (
+        # 5. This chat itself ("are my messages stored?"): the assistant's own notice. Worded
+        # as one (the language's cues), it is; taken for one by the classifiers, it is when the
+        # policy has no sure answer ("will you ask me before changing the policy?" is the
+        # policy's), never for an ellipsis ("and if I say no?") or an order. So is a follow-up
+        # to the notice that the policy does not answer surely. ("Is this a bot?" is small talk.)
+        worded_so = self.cues.asks_about_this_chat(text) and not (
             intent == "bot_challenge" and self.cues.is_short_reply(text)
         )
-        if about_chat or (follows and previous.outcome == Outcome.CHAT_PRIVACY):
+        classified_so = (
+            intent in CHAT_QUESTIONS
+            and (intents[intent] >= self.thresholds.chat_question or self.cues.mentions_chat(text))
+            and not self.cues.asks_again(text)
+            and not acts  # "stop sending me LINE messages" asks the clinic to act
+        )
+        follows_notice = follows and previous.outcome == Outcome.CHAT_PRIVACY
+        if worded_so or classified_so or follows_notice:
             alone = self.ranker.rank_vector(text, corrected, vector)
-            if about_chat or not (alone.covered and self._sure(alone, intents)):
+            policy_sure = alone.covered and alone.scores[0] >= self.thresholds.confident_answer
+            if (
+                worded_so
+                or (classified_so and not policy_sure)
+                or (follows_notice and not (alone.covered and self._sure(alone, intents)))
+            ):
                 return self._continued(
                     reply.say(
                         Outcome.CHAT_PRIVACY,
@@ -585,6 +609,9 @@ class MessageForm:
 
 # Short dialogue acts: "yes", "no", "cancel".
 DIALOGUE_ACTS = {"affirm", "deny", "cancel"}
+# Intents answered from the assistant's own notice: a question about this chat, and asking how
+# to have it forgotten (step 2 forgets only when asked to).
+CHAT_QUESTIONS = {"ask_about_this_chat", "forget_conversation"}
 
 
 class _Replies:

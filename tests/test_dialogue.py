@@ -108,6 +108,49 @@ def test_a_question_about_this_chat_is_answered_from_the_assistants_own_notice(
     assert reply.citations == []  # never presented as the clinic's policy
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "where does whatever I enter here end up?",
+        "who gets to read the stuff I send you?",
+        "how would I wipe what I typed here?",  # asks how: answered, not done
+        "ここで入力したことって後で誰かが読むんですか",
+    ],
+)
+def test_a_question_about_the_chat_in_other_words_is_still_about_the_chat(assistant, question):
+    (reply,) = converse(assistant, question)
+    assert reply.outcome == Outcome.CHAT_PRIVACY
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Will you tell me before you change this privacy policy?",
+        "Do you keep my e-mail address on file?",
+        "and if I say no?",  # an ellipsis with nothing before it is no chat question
+    ],
+)
+def test_a_question_to_you_about_the_clinic_is_not_taken_for_one_about_the_chat(
+    assistant, question
+):
+    (reply,) = converse(assistant, question)
+    assert reply.outcome != Outcome.CHAT_PRIVACY
+
+
+@pytest.mark.parametrize(
+    ("opening", "kind_reply"),
+    [
+        ("I'd like to ask for something about my own data", "deletion"),
+        ("自分の個人情報についてお願いがあります", "訂正です"),
+    ],
+)
+def test_naming_the_kind_of_request_after_the_offer_starts_the_form(assistant, opening, kind_reply):
+    first, second = converse(assistant, opening, kind_reply)
+    assert first.offer_handoff
+    assert second.outcome == Outcome.REQUEST
+    assert second.next_step == NextStep.REQUEST_FORM
+
+
 def test_how_long_after_a_chat_answer_is_still_about_the_chat(assistant):
     first, second = converse(assistant, "is this chat stored anywhere?", "how long?")
     assert first.outcome == second.outcome == Outcome.CHAT_PRIVACY

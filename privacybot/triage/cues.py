@@ -100,6 +100,10 @@ class LanguageCues:
             needs is None or self._search("forget_needs", text)
         )
 
+    def mentions_chat(self, text: str) -> bool:
+        """Has a word for the conversation or what is typed into it ("typed", 「履歴」)."""
+        return self._search("chat_words", text)
+
     def asks_about_this_chat(self, text: str) -> bool:
         """A question about the assistant or what is typed into it, not about the clinic."""
         return self._search("about_this_chat", text)
