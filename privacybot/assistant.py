@@ -200,14 +200,29 @@ class LanguageAssistant:
         form = self._form_of(text, turn)
         previous, follows, elliptical = form.previous, form.follows, form.elliptical
         leans_back, asks_how, acts = form.leans_back, form.asks_how, form.acts
+        # Taken for a question about this chat (step 5) only when sure, or with a word for the
+        # chat, and never for an ellipsis or an order; else the classifiers' next choice.
+        classified_so = (
+            intent in CHAT_QUESTIONS
+            and (intents[intent] >= self.thresholds.chat_question or self.cues.mentions_chat(text))
+            and not self.cues.asks_again(text)
+            and not acts  # "stop sending me LINE messages" asks the clinic to act
+        )
+        if intent == "ask_about_this_chat" and not classified_so:
+            others = {i: p for i, p in intents.items() if i not in CHAT_QUESTIONS}
+            intent = self._plausible_intent(others, text) if others else intent
+            confidence = intents[intent]
 
         # 1. Emergency: an emergency phrase, the meaning of the message, or both classifiers
         # together putting emergency first; whatever else the message says.
+        # An ellipsis is never one on the classifiers' ranking alone, with or without an answer
+        # before it ("and if I refuse?" opening a conversation): phrases and meaning still are.
+        bare = elliptical or (self.cues.opens_as_follow_up(text) and self.cues.is_elliptical(text))
         emergency_probability = by_meaning.get("emergency", 0.0)
         if (
             self.emergency.matches(text)
             or emergency_probability >= self.thresholds.emergency
-            or (intent == "emergency" and not elliptical)
+            or (intent == "emergency" and not bare)
         ):
             return reply.say(
                 Outcome.EMERGENCY,
@@ -248,18 +263,12 @@ class LanguageAssistant:
             status.next_step = NextStep.STATUS_FORM
             return status
         # 5. This chat itself ("are my messages stored?"): the assistant's own notice. Worded
-        # as one (the language's cues), it is; taken for one by the classifiers, it is when the
-        # policy has no sure answer ("will you ask me before changing the policy?" is the
-        # policy's), never for an ellipsis ("and if I say no?") or an order. So is a follow-up
-        # to the notice that the policy does not answer surely. ("Is this a bot?" is small talk.)
+        # as one (the language's cues), it is; taken for one by the classifiers (above), it is
+        # when the policy has no sure answer ("will you ask me before changing the policy?" is
+        # the policy's). So is a follow-up to the notice that the policy does not answer surely.
+        # ("Is this a bot?" is small talk.)
         worded_so = self.cues.asks_about_this_chat(text) and not (
             intent == "bot_challenge" and self.cues.is_short_reply(text)
-        )
-        classified_so = (
-            intent in CHAT_QUESTIONS
-            and (intents[intent] >= self.thresholds.chat_question or self.cues.mentions_chat(text))
-            and not self.cues.asks_again(text)
-            and not acts  # "stop sending me LINE messages" asks the clinic to act
         )
         follows_notice = follows and previous.outcome == Outcome.CHAT_PRIVACY
         if worded_so or classified_so or follows_notice:

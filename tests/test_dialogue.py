@@ -208,3 +208,15 @@ def test_a_clinic_language_without_a_reader_is_refused_with_what_to_do(tmp_path)
 
     with pytest.raises(NoReaderError, match=r"no reader for 'fr'"):
         make_reader("fr", ["bonjour"], tmp_path)
+
+
+def test_an_ellipsis_opening_a_conversation_is_no_emergency_on_rasas_vote_alone(assistant):
+    """Rasa's classifier once took "and if I refuse?" for an emergency: an ellipsis is never
+    one on a ranking alone, while an emergency in the same form still is."""
+    rasa_says_emergency = {"emergency": 0.9, "ask_policy": 0.1}
+    reply = assistant.respond("and if I refuse?", rasa_intents=rasa_says_emergency, turn=Turn())
+    assert reply.outcome != Outcome.EMERGENCY
+    urgent = assistant.respond(
+        "and now I can't breathe", rasa_intents=rasa_says_emergency, turn=Turn()
+    )
+    assert urgent.outcome == Outcome.EMERGENCY

@@ -130,6 +130,10 @@ class LanguageCues:
             or self.refers_back(text)
         )
 
+    def opens_as_follow_up(self, text: str) -> bool:
+        """Opens with a linking word: "and if I refuse?", 「じゃあ家族は？」."""
+        return self._search("followup_opening", text)
+
     def refers_back(self, text: str) -> bool:
         """Points at what was said before: "how long do you keep it?", 「それはいつまで？」."""
         return self._search("followup_reference", text)
