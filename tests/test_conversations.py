@@ -4,7 +4,8 @@ emergencies mid-conversation. Run through the real stack.
 
 tests/sakura_conversations.yml is the dev set (the follow-up handling was built against it);
 tests/sakura_holdout_conversations.yml was written blind on 2026-12-02 and measured once, after
-that work (docs/benchmarks.md). Each floor sits a little under its measured figure: a
+that work; its failures were read before the chat-question work the same day, so it is no
+longer blind (docs/benchmarks.md). Each floor sits a little under its measured figure: a
 conversation counts only when every turn is right; no emergency may be missed in any turn."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from privacybot.evaluation import evaluate_conversations, load_conversations
 from privacybot.settings import PROJECT_ROOT
 
 # Measured 2026-12-02: dev 39/48 (81.2%), held-out 26/52 (50.0%).
-FLOORS = {"sakura_conversations.yml": 0.78, "sakura_holdout_conversations.yml": 0.46}
+FLOORS = {"sakura_conversations.yml": 0.78, "sakura_holdout_conversations.yml": 0.55}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
