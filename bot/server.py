@@ -24,8 +24,8 @@ from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
 
 SCHEMA = RemoteAction.action_response_format_spec()
-VALIDATOR = validator_for(SCHEMA)(SCHEMA)
 validator_for(SCHEMA).check_schema(SCHEMA)
+VALIDATOR = validator_for(SCHEMA)(SCHEMA)
 
 
 def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:

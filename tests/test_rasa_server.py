@@ -30,6 +30,20 @@ for response in json.loads(sys.argv[1]):
 print(json.dumps(results))
 """
 
+
+def in_rasa(script: str, *args: str):
+    """What `script`, run in Rasa's own environment, prints last (JSON)."""
+    completed = subprocess.run(
+        [str(RASA_PYTHON), "-c", script, *args],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
 RESPONSES = [
     {"events": [], "responses": []},
     {"events": [{"event": "slot", "name": "language", "value": "en"}], "responses": [{}]},
@@ -41,15 +55,7 @@ RESPONSES = [
 
 
 def test_the_fast_response_check_agrees_with_rasas_own():
-    completed = subprocess.run(
-        [str(RASA_PYTHON), "-c", CHECK, json.dumps(RESPONSES)],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=300,
-    )
-    results = json.loads(completed.stdout.strip().splitlines()[-1])
+    results = in_rasa(CHECK, json.dumps(RESPONSES))
     assert [ours for _, ours in results] == [rasa for rasa, _ in results]
     assert [rasa for rasa, _ in results] == ["valid"] * 3 + ["invalid"] * 3
 
@@ -78,15 +84,7 @@ print(json.dumps({"results": results, "default": default}))
 
 
 def test_the_event_table_finds_the_class_rasa_would():
-    completed = subprocess.run(
-        [str(RASA_PYTHON), "-c", EVENTS_CHECK],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=300,
-    )
-    found = json.loads(completed.stdout.strip().splitlines()[-1])
+    found = in_rasa(EVENTS_CHECK)
     assert len(found["results"]) > 20  # every event Rasa stores: user, bot, slot, action, ...
     assert all(rasa == ours for _, rasa, ours in found["results"])
     assert found["results"][-1][1:] == ["ValueError", "ValueError"]
