@@ -82,6 +82,15 @@ class TriageThresholds:
     # a word for the chat in it. Questions of the kind, our own wording, score 0.7-0.97 (some
     # 0.36); others addressed to "you" ("will you notify me if you get hacked?") up to 0.41.
     chat_question: float = 0.6
+    # Emergency first among the intents only once those that do not fit the message's form are
+    # set aside ("I won't be needing the portal anymore, close my account" reads most like
+    # "cancel", a short reply's act): it counts from this probability.
+    emergency_by_elimination: float = 0.3
+    # A close second counts too: a life at risk said indirectly ("...after I'm gone, I won't be
+    # needing them") reads half like a policy question. Emergency this likely, and this close
+    # to the first intent, is taken for one: a redirect costs less than a missed emergency.
+    emergency_close: float = 0.35
+    emergency_margin: float = 0.1
 
 
 # Japanese: chosen on tests/ja_dev_questions.yml the same way (tuned on one half, checked on
@@ -97,6 +106,13 @@ THRESHOLDS = {
         RankerWeights(bank=0.7, passage=0.2, keywords=0.5, min_score=0.16),
     ),
 }
+
+
+# A clinic with no example questions of its own is matched by the privacy topics' questions,
+# placed by the machine and so less sure than a clinic's own: its passages weigh more. Chosen
+# on the dev sets of Hollowbrook and SAKURA's policy alone (docs/benchmarks.md); Japanese kept
+# its weights (no better on Midorinomori's or SAKURA's Japanese questions).
+TOPICS_ONLY_WEIGHTS = {"en": RankerWeights(bank=0.5, passage=0.4)}
 
 
 def nlu_examples(language: str) -> list[tuple[str, str]]:
@@ -155,9 +171,11 @@ class LanguageAssistant:
         examples = nlu + [(q, "ask_policy") for q in bank.all_questions]
         texts = [text for text, _ in examples]
         # The language's defaults, with the clinic's own tuned values over them (tuning.py).
+        thresholds, weights = THRESHOLDS.get(language, THRESHOLDS["en"])
+        if not own_bank.all_questions:
+            weights = TOPICS_ONLY_WEIGHTS.get(language, weights)
         self.thresholds, weights = read_tuning(
-            tuning_file(settings.corpus.resolved(), language),
-            *THRESHOLDS.get(language, THRESHOLDS["en"]),
+            tuning_file(settings.corpus.resolved(), language), thresholds, weights
         )
         self.index = build_policy_index(policy, bank, reader)
         self.ranker = SectionRanker(self.index, weights)
@@ -214,15 +232,22 @@ class LanguageAssistant:
             confidence = intents[intent]
 
         # 1. Emergency: an emergency phrase, the meaning of the message, or both classifiers
-        # together putting emergency first; whatever else the message says.
+        # together putting emergency first (or a close second); whatever else the message says.
         # An ellipsis is never one on the classifiers' ranking alone, with or without an answer
         # before it ("and if I refuse?" opening a conversation): phrases and meaning still are.
         bare = elliptical or (self.cues.opens_as_follow_up(text) and self.cues.is_elliptical(text))
         emergency_probability = by_meaning.get("emergency", 0.0)
+        close_second = emergency_probability >= self.thresholds.emergency_close and (
+            max(by_meaning.values()) - emergency_probability <= self.thresholds.emergency_margin
+        )
+        ranked_first = intent == "emergency" and (
+            max(intents, key=intents.get) == "emergency"
+            or intents["emergency"] >= self.thresholds.emergency_by_elimination
+        )
         if (
             self.emergency.matches(text)
             or emergency_probability >= self.thresholds.emergency
-            or (intent == "emergency" and not bare)
+            or ((ranked_first or close_second) and not bare)
         ):
             return reply.say(
                 Outcome.EMERGENCY,
@@ -247,7 +272,11 @@ class LanguageAssistant:
         # follow-up to an answer is a question unless it asks the clinic to act).
         # A question that names no kind of request ("Hi, I'm Ken, ken@example.com, who sees
         # my results?") is a question, whatever the contact details around it suggest.
-        questioning = text.rstrip().endswith(("?", "？")) and kind_from_text(text) is None
+        # A question that names no kind of request, or one opening with a question word
+        # ("what sort of stuff is in my file", "why can't you just wipe it?") that gives no order.
+        questioning = (
+            text.rstrip().endswith(("?", "？")) and kind_from_text(text) is None
+        ) or (self.cues.asks_a_question(text) and not acts)
         if intent == "make_request" and (asks_how or ((follows or questioning) and not acts)):
             intent = "ask_policy"
         elif intent == "ask_policy" and acts and kind_from_text(text) not in (None, "other"):

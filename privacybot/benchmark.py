@@ -8,7 +8,9 @@ One run, on one machine, printed side by side:
     words of each section's Japanese example questions: the seed policy is English only);
   * REST turn latency p50/p95/p99, next to the action server's own share of the turn;
   * training time and peak memory of `rasa train` (into a scratch folder);
-  * start-up time of the assistant, and the peak resident memory of each process.
+  * start-up time of the assistant, and the peak resident memory of each process;
+  * other clinics' policies answered with no question bank, against the same engine without
+    the privacy topics (OTHER_CLINICS).
 The assistant runs on the configured ports + 900, so a running instance is left alone.
 """
 
@@ -40,6 +42,16 @@ from privacybot.launcher import (
 from privacybot.settings import get_settings
 
 PORT_OFFSET = 900
+# Other clinics' policies, each answered from its policy.md alone (no question bank): the
+# languages it offers, its question file, and whether the engine was tuned on that file (dev)
+# or not (held out: written blind by a helper who saw only the policy). tests/test_topics.py
+# holds each to a floor.
+OTHER_CLINICS = {
+    "hollowbrook": (["en"], "tests/hollowbrook_dev_questions.yml", "dev"),
+    "midorinomori": (["ja"], "tests/midorinomori_ja_dev_questions.yml", "dev"),
+    "riverside": (["en"], "tests/riverside_holdout_questions.yml", "held out"),
+    "aozora": (["ja"], "tests/aozora_ja_holdout_questions.yml", "held out"),
+}
 
 
 def run_benchmark(
@@ -58,6 +70,9 @@ def run_benchmark(
         say(f"Japanese keyword baseline on {japanese_path} ({len(japanese)} questions)")
         figures["japanese"] = {"questions": str(japanese_path), "count": len(japanese)}
         figures["japanese"]["bm25"] = _japanese_baseline_accuracy(japanese)
+
+    say("other clinics, policy only, against the same engine without the privacy topics")
+    figures["other_clinics"] = _other_clinics()
 
     say("training time and peak memory of rasa train (scratch copy)")
     figures["training"] = _measure_training()
@@ -120,6 +135,33 @@ def _baseline_accuracy(questions) -> dict:
         "bm25": round(bm25_ok / len(questions), 4),
         "embedding_top1": round(embedding_ok / len(questions), 4),
     }
+
+
+def clinic_settings(settings, directory: str | Path, languages: list[str], topics: bool = True):
+    """The settings of another clinic: its corpus directory and languages."""
+    profile = settings.clinic.model_copy(update={"languages": languages})
+    corpus = settings.corpus.model_copy(
+        update={"directory": Path(directory), "privacy_topics": topics}
+    )
+    return settings.model_copy(update={"clinic": profile, "corpus": corpus})
+
+
+def _other_clinics() -> dict:
+    from privacybot.assistant import PolicyAssistant
+    from privacybot.evaluation import evaluate, summarise
+
+    settings, figures = get_settings(), {}
+    for name, (languages, path, kind) in OTHER_CLINICS.items():
+        questions = load_questions(PROJECT_ROOT / path)
+        accuracy = {}
+        for label, topics in (("assistant", True), ("passages_only", False)):
+            engine = PolicyAssistant(
+                clinic_settings(settings, Path("policy_corpus") / name, languages, topics)
+            )
+            results = evaluate(questions, lambda q, e=engine: e.respond(q).payload())
+            accuracy[label] = summarise(results)["accuracy"]
+        figures[name] = {"kind": kind, "count": len(questions), **accuracy}
+    return figures
 
 
 def _japanese_baseline_accuracy(questions) -> float:
@@ -282,6 +324,15 @@ def _print(figures: dict) -> None:
                 f"x{ja_turn['p50'] / max(turn['p50'], 1e-9):.2f} English p50",
             ),
         ]
+    for name, clinic in figures.get("other_clinics", {}).items():
+        rows.append(
+            (
+                f"{name}, policy only ({clinic['kind']}, {clinic['count']} q)",
+                f"{clinic['assistant']:.1%}",
+                f"x{clinic['assistant'] / max(clinic['passages_only'], 1e-9):.2f} vs "
+                f"{clinic['passages_only']:.1%} without topics",
+            )
+        )
     for name, memory in figures["memory_mb"].items():
         rows.append(
             (f"memory: {name}", f"{memory['rss_after_run']} MB", f"peak {memory['peak']} MB")

@@ -77,6 +77,8 @@ def test_questions_the_policy_does_not_cover_are_declined_honestly(assistant, se
         "please delete my data",
         "send me what you hold on me",
         "I want to complain about how my data was handled",
+        "can you delete everything you hold on me",
+        "correct my address in your records please, what I gave before is wrong",
     ],
 )
 def test_requests_are_recognised_as_requests(assistant, settings, message):
@@ -88,11 +90,28 @@ def test_requests_are_recognised_as_requests(assistant, settings, message):
 @pytest.mark.parametrize(
     "message",
     [
+        "what kind of things do you hold on me apart from my medical history",
+        "my records were shared with my employer without asking, what are my options",
+        "which address do i use to write to you about my records",
+    ],
+)
+def test_a_question_word_makes_a_question_not_a_request(assistant, message):
+    """No question mark, words of a request in it ("records", "shared"): asked with a
+    question word, it is answered, not taken for a request to pass on."""
+    reply = assistant.respond(message)
+    assert reply.outcome != Outcome.REQUEST, reply.text
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
         "chest pain and can't breathe",
         "I'm thinking about killing myself",
         "my son drank bleach",
         "someone collapsed in the street",
         "please delete my data, my dad just collapsed and isn't breathing",
+        "there's a man in the hallway with a knife, please help",
+        "my husband is beating me and I can't get out",
     ],
 )
 def test_emergencies_get_the_emergency_number_first(assistant, settings, message):

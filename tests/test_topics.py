@@ -8,24 +8,28 @@ from pathlib import Path
 
 import pytest
 
+from privacybot.benchmark import OTHER_CLINICS
+from privacybot.benchmark import clinic_settings as other_clinic
 from privacybot.evaluation import evaluate, load_questions, summarise
 from privacybot.settings import PROJECT_ROOT, Settings
 from privacybot.topics import TopicsFileError, load_topics
 
-# Floors of the second clinics' dev sets, policy only (no bank); docs/benchmarks.md.
-SECOND_CLINICS = {
-    "hollowbrook": (["en"], "tests/hollowbrook_dev_questions.yml", 0.55),  # 57.0%
-    "midorinomori": (["ja"], "tests/midorinomori_ja_dev_questions.yml", 0.70),  # 72.2%
+# Floors of the other clinics' question sets, policy only (no bank); docs/benchmarks.md.
+# Hollowbrook and Midorinomori are dev sets (the engine was tuned on them); Riverside and
+# Aozora are held out (written blind by helpers who saw only the policy).
+FLOORS = {
+    "hollowbrook": 0.60,  # 62.0%
+    "midorinomori": 0.72,  # 74.4%
+    "riverside": 0.58,  # 60.1%
+    "aozora": 0.75,  # 77.4%
 }
 # SAKURA's policy alone (no bank in any language), asked in English and in Japanese: a new
-# clinic offering both languages with one English policy. 64.2% and 55.1% (docs/benchmarks.md).
-POLICY_ONLY = {"en": ("tests/dev_questions.yml", 0.62), "ja": ("tests/ja_dev_questions.yml", 0.53)}
+# clinic offering both languages with one English policy. 66.0% and 53.9% (docs/benchmarks.md).
+POLICY_ONLY = {"en": ("tests/dev_questions.yml", 0.63), "ja": ("tests/ja_dev_questions.yml", 0.52)}
 
 
 def clinic_settings(settings: Settings, clinic: str | Path, languages: list[str]) -> Settings:
-    profile = settings.clinic.model_copy(update={"languages": languages})
-    corpus = settings.corpus.model_copy(update={"directory": Path("policy_corpus") / clinic})
-    return settings.model_copy(update={"clinic": profile, "corpus": corpus})
+    return other_clinic(settings, Path("policy_corpus") / clinic, languages)
 
 
 @pytest.fixture(scope="module")
@@ -51,11 +55,12 @@ def test_a_request_cites_the_section_on_requests_found_in_the_policy(japanese_on
     assert "開示" in japanese_only.policy.section(section).title
 
 
-@pytest.mark.parametrize("clinic", sorted(SECOND_CLINICS))
-def test_a_second_clinics_patients_are_answered_from_its_policy_alone(clinic, settings):
+@pytest.mark.parametrize("clinic", sorted(OTHER_CLINICS))
+def test_another_clinics_patients_are_answered_from_its_policy_alone(clinic, settings):
     from privacybot.assistant import PolicyAssistant
 
-    languages, path, floor = SECOND_CLINICS[clinic]
+    languages, path, _ = OTHER_CLINICS[clinic]
+    floor = FLOORS[clinic]
     assistant = PolicyAssistant(clinic_settings(settings, clinic, languages))
     results = evaluate(
         load_questions(PROJECT_ROOT / path), lambda q: assistant.respond(q).payload()

@@ -26,6 +26,7 @@ PATTERN_KEYS = (
     "status_words",
     "request_forms",
     "how_to",
+    "question_opening",
     "followup_opening",
     "followup_bare",
     "followup_reference",
@@ -117,6 +118,11 @@ class LanguageCues:
 
     def asks_how_to(self, text: str) -> bool:
         return self._search("how_to", text)
+
+    def asks_a_question(self, text: str) -> bool:
+        """A sentence of it opens with a question word: "what sort of stuff is in my file",
+        "unhappy with how you handled my info, what now"."""
+        return self._search("question_opening", text)
 
     def is_short_reply(self, text: str) -> bool:
         return _length(text, self.short_reply_unit) <= self.short_reply_max
