@@ -274,9 +274,9 @@ class LanguageAssistant:
         # my results?") is a question, whatever the contact details around it suggest.
         # A question that names no kind of request, or one opening with a question word
         # ("what sort of stuff is in my file", "why can't you just wipe it?") that gives no order.
-        questioning = (
-            text.rstrip().endswith(("?", "？")) and kind_from_text(text) is None
-        ) or (self.cues.asks_a_question(text) and not acts)
+        questioning = (text.rstrip().endswith(("?", "？")) and kind_from_text(text) is None) or (
+            self.cues.asks_a_question(text) and not acts
+        )
         if intent == "make_request" and (asks_how or ((follows or questioning) and not acts)):
             intent = "ask_policy"
         elif intent == "ask_policy" and acts and kind_from_text(text) not in (None, "other"):
