@@ -4,6 +4,7 @@
   their last message.
 - LINE events (ids and status; the text goes once answered): the same number of days.
 - Request drafts (answers of a request form never sent): `draft_retention_hours`.
+- The insights' answer log (redacted questions, outcomes, votes): `insights.retention_days`.
 Requests handed to the clinic are the clinic's records and stay until staff delete them.
 
 The service runs `purge` every `conversations.purge_interval_hours`; `privacybot purge` runs it
@@ -18,8 +19,9 @@ from datetime import timedelta
 from privacybot.conversation_store import ConversationStore
 from privacybot.desk.drafts import RequestDrafts
 from privacybot.desk.models import utcnow
+from privacybot.insights.answers import AnswerLog
 from privacybot.line.inbox import LineInbox
-from privacybot.settings import ConversationSettings
+from privacybot.settings import ConversationSettings, InsightsSettings
 
 
 @dataclass(frozen=True)
@@ -27,17 +29,21 @@ class Purged:
     conversation_events: int
     line_events: int
     drafts: int
+    answers: int
 
 
 def purge(
     settings: ConversationSettings,
+    insights: InsightsSettings,
     conversations: ConversationStore,
     line_inbox: LineInbox,
     drafts: RequestDrafts,
+    answers: AnswerLog,
 ) -> Purged:
     now = utcnow()
     return Purged(
         conversation_events=conversations.purge_older_than(settings.retention_days),
         line_events=line_inbox.purge_older_than(now - timedelta(days=settings.retention_days)),
         drafts=drafts.purge_older_than(now - timedelta(hours=settings.draft_retention_hours)),
+        answers=answers.purge_older_than(now - timedelta(days=insights.retention_days)),
     )

@@ -159,6 +159,17 @@ class ConversationSettings(BaseModel):
         }
 
 
+class InsightsSettings(BaseModel):
+    """What the staff's insights keep: the answers given (redacted, no conversation or LINE
+    user, only the day) and patients' votes on them, for this many days (the hourly purge)."""
+
+    retention_days: int = Field(default=90, ge=1)
+    # An answer given with less confidence than this is listed as "low confidence".
+    low_confidence: float = Field(default=0.5, ge=0, le=1)
+    # Questions at least this similar (cosine of multilingual-e5 embeddings) count as one.
+    group_similarity: float = Field(default=0.87, gt=0, le=1)
+
+
 class MailSettings(BaseModel):
     """SMTP for the mails to the clinic's contact address (clinic.contact_email)."""
 
@@ -237,6 +248,7 @@ class Settings(BaseSettings):
     services: ServiceSettings = ServiceSettings()
     database: DatabaseSettings = DatabaseSettings()
     conversations: ConversationSettings = ConversationSettings()
+    insights: InsightsSettings = InsightsSettings()
     mail: MailSettings = MailSettings()
     staff: StaffSettings = StaffSettings()
     api: ApiSettings = ApiSettings()

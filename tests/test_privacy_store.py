@@ -126,6 +126,20 @@ def test_the_stored_conversation_keeps_placeholders_for_typed_personal_data(chat
     assert not any("@example.com" in json.dumps(e) for e in stored)
 
 
+def test_a_name_typed_outside_the_request_form_is_stored_redacted(chat, settings):
+    """Rasa's own process redacts what it stores: names as well as numbers, in both languages."""
+    start, say = chat
+    conversation = start()
+    say(conversation, "Hi, I'm Priya Raman. Who can see my test results?")
+    say(conversation, "鈴木と申します。母の渡辺和子の記録について教えてください。")
+    stored = json.dumps(
+        [json.loads(e) for e in stored_events(settings, conversation)], ensure_ascii=False
+    )
+    assert "[NAME]" in stored
+    for name in ("Priya", "Raman", "鈴木", "渡辺", "和子"):
+        assert name not in stored, name
+
+
 def test_a_forget_that_cannot_be_done_is_not_confirmed(settings, tmp_path, canned_assistant):
     """The conversation store unreachable: the patient gets a clear 503, not "Done"."""
     from fastapi.testclient import TestClient

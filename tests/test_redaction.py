@@ -21,6 +21,12 @@ from privacybot.privacy.redaction import (
 from privacybot.privacy.redaction_eval import evaluate_redaction, format_recall_table
 
 LABELLED_SET = Path(__file__).parent / "redaction_set.yml"
+# People's names typed anywhere, and the recall each labelled set must keep: the development
+# set, and a second set measured blind once (86.0%) and then read, so no longer blind.
+NAME_SETS = {
+    "name_redaction_set.yml": 0.99,
+    "name_redaction_holdout.yml": 0.97,
+}
 KINDS = {"EMAIL", "PHONE", "MY_NUMBER", "POSTAL_CODE", "DATE_OF_BIRTH", "CARD_NUMBER", "IP_ADDRESS"}
 PROPERTY_SETTINGS = settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -63,6 +69,54 @@ def test_recall_on_labelled_set_and_no_ordinary_question_altered(labelled_set, r
         print(f"missed {miss['kind']} {miss['substring']!r} in {miss['redacted']!r}")
     assert result["recall"] >= 0.99
     assert result["ordinary_altered"] == []
+
+
+@pytest.mark.parametrize(("name", "floor"), NAME_SETS.items())
+def test_names_typed_anywhere_are_redacted_and_ordinary_messages_left_alone(name, floor, redactor):
+    items = yaml.safe_load((Path(__file__).parent / name).read_text(encoding="utf-8"))
+    assert len(items) >= 100
+    japanese = [item for item in items if any("\u3040" <= c <= "\u9fff" for c in item["text"])]
+    assert sum(len(item["pii"]) for item in japanese) >= 40
+    assert sum(1 for item in items if not item["pii"]) >= 40
+    for item in items:
+        for kind, substring in item["pii"]:
+            assert kind == "NAME" and substring in item["text"], (kind, substring)
+    result = evaluate_redaction(items, redactor)
+    print("\n" + format_recall_table(result))
+    for miss in result["missed"]:
+        print(f"missed {miss['substring']!r} in {miss['redacted']!r}")
+    assert result["recall"] >= floor
+    assert result["ordinary_altered"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Hi, I'm Tanaka Yui, who reads this?", "Hi, I'm [NAME], who reads this?"),
+        ("my name is John Smith", "my name is [NAME]"),
+        ("山田です。カルテは誰が見ますか", "[NAME]です。カルテは誰が見ますか"),
+        ("娘の美咲の記録を見たい", "娘の[NAME]の記録を見たい"),
+        ("Can Dr. Okafor see my file? Thanks, Ruth", "Can Dr. [NAME] see my file? Thanks, [NAME]"),
+        # words that only look like a cue and a name
+        ("I'm worried. May I see my file?", "I'm worried. May I see my file?"),
+        ("I'm Japanese, which law applies?", "I'm Japanese, which law applies?"),
+        ("急ぎです。本人です。", "急ぎです。本人です。"),
+        ("マイナ保険証は使えますか", "マイナ保険証は使えますか"),
+        ("松本市に住んでいます", "松本市に住んでいます"),
+    ],
+)
+def test_a_name_is_replaced_and_the_words_around_it_kept(redactor, text, expected):
+    assert redactor.redact(text) == expected
+
+
+def test_names_are_found_from_many_threads_at_once(redactor):
+    """Each log handler thread redacts: SudachiPy's objects must not be shared between them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = ["田中と申します。I'm Owen.", "母の渡辺和子です", "this is Li Wei"] * 20
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(redactor.redact, texts))
+    assert results == ["[NAME]と申します。I'm [NAME].", "母の[NAME]です", "this is [NAME]"] * 20
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from privacybot.api.assistant_client import AssistantClient
 from privacybot.api.errors import UnhandledErrors, validation_error
-from privacybot.api.routes import chat, desk, intake, line, pages, widget
+from privacybot.api.routes import chat, desk, insights, intake, line, pages, widget
 from privacybot.api.security import BodyLimit, RateLimits, SecurityHeaders
 from privacybot.api.sign_in_throttle import SignInThrottle
 from privacybot.conversation_store import ConversationStore
@@ -29,6 +29,7 @@ from privacybot.desk.drafts import RequestDrafts
 from privacybot.desk.mail import Outbox
 from privacybot.desk.migrate import upgrade_database
 from privacybot.desk.service import RequestDesk
+from privacybot.insights.answers import AnswerLog
 from privacybot.line.inbox import LineInbox
 from privacybot.line.responder import LineResponder
 from privacybot.privacy.redaction import install_log_redaction
@@ -53,16 +54,19 @@ async def _run_line_responder(app: FastAPI) -> None:
 
 
 async def _run_purge(app: FastAPI) -> None:
-    """Retention: purge old conversations, LINE events and drafts, now and every interval."""
+    """Retention: purge old conversations, LINE events, drafts and the answer log, now and
+    every interval."""
     settings = app.state.settings.conversations
     while True:
         try:
             purged = await asyncio.to_thread(
                 purge,
                 settings,
+                app.state.settings.insights,
                 app.state.conversations,
                 app.state.line_inbox,
                 app.state.drafts,
+                app.state.answers,
             )
             logger.info("retention purge: %s", purged)
         except Exception:  # a database may be down: try again next interval
@@ -99,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sign_in_throttle = SignInThrottle(settings.api)
         app.state.desk = RequestDesk(sessions, settings.clinic, mail_domain=domain)
         app.state.drafts = RequestDrafts(sessions)
+        app.state.answers = AnswerLog(sessions)
         app.state.outbox = Outbox(sessions, settings.mail)
         app.state.outbox_wakeup = asyncio.Event()
         # Signs web-chat conversation ids; a restart issues new ones (old chats start afresh).
@@ -114,7 +119,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         workers = [asyncio.create_task(_run_outbox(app)), asyncio.create_task(_run_purge(app))]
         if settings.line.enabled:
             app.state.line_responder = LineResponder(
-                app.state.line_inbox, app.state.assistant, app.state.conversations, settings
+                app.state.line_inbox,
+                app.state.assistant,
+                app.state.conversations,
+                settings,
+                app.state.answers,
             )
             workers.append(asyncio.create_task(_run_line_responder(app)))
         try:
@@ -165,6 +174,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(line.router)
     app.include_router(intake.router)
     app.include_router(desk.router)
+    app.include_router(insights.router)
     app.include_router(pages.router)
     app.include_router(widget.router)
 

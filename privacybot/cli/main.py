@@ -91,6 +91,13 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("rasa-shell", help="run 'rasa shell' with the action server running")
     commands.add_parser("hash-password", help="hash a staff password for clinic.yml")
     commands.add_parser("purge", help="delete conversations and drafts past their retention")
+    recall = commands.add_parser(
+        "redaction-recall", help="the redactor's recall on labelled sets, and messages altered"
+    )
+    recall.add_argument("files", nargs="+", type=Path, help="labelled sets (tests/*redaction*.yml)")
+    recall.add_argument(
+        "--show-misses", action="store_true", help="print what was missed (not for held-out sets)"
+    )
 
     args = parser.parse_args(argv)
     handler = {
@@ -107,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         "rasa-shell": cmd_rasa_shell,
         "hash-password": cmd_hash_password,
         "purge": cmd_purge,
+        "redaction-recall": cmd_redaction_recall,
     }[args.command]
     from privacybot.launcher import LaunchError
 
@@ -340,6 +348,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
     from privacybot.desk.database import make_engine, make_session_factory
     from privacybot.desk.drafts import RequestDrafts
     from privacybot.desk.migrate import upgrade_database
+    from privacybot.insights.answers import AnswerLog
     from privacybot.line.inbox import LineInbox
     from privacybot.retention import purge
 
@@ -349,12 +358,44 @@ def cmd_purge(args: argparse.Namespace) -> int:
     sessions = make_session_factory(make_engine(url))
     conversations = ConversationStore(settings.conversations.resolved_url())
     purged = purge(
-        settings.conversations, conversations, LineInbox(sessions), RequestDrafts(sessions)
+        settings.conversations,
+        settings.insights,
+        conversations,
+        LineInbox(sessions),
+        RequestDrafts(sessions),
+        AnswerLog(sessions),
     )
     print(
         f"purged {purged.conversation_events} conversation events, {purged.line_events} LINE "
-        f"events, {purged.drafts} request drafts"
+        f"events, {purged.drafts} request drafts, {purged.answers} answer records"
     )
+    return 0
+
+
+def cmd_redaction_recall(args: argparse.Namespace) -> int:
+    """Recall per kind and ordinary messages altered, per labelled set; misses only if asked
+    (a held-out set's misses, once read, make it a development set)."""
+    import time
+
+    import yaml
+
+    from privacybot.privacy.redaction import get_redactor
+    from privacybot.privacy.redaction_eval import evaluate_redaction, format_recall_table
+
+    redactor = get_redactor()
+    for path in args.files:
+        items = yaml.safe_load(path.read_text(encoding="utf-8"))
+        started = time.perf_counter()
+        result = evaluate_redaction(items, redactor)
+        per_message = (time.perf_counter() - started) / max(len(items), 1) * 1000
+        print(f"{path} ({len(items)} messages, {per_message:.2f} ms a message)")
+        print(format_recall_table(result))
+        if args.show_misses:
+            for miss in result["missed"]:
+                print(f"  missed {miss['kind']} {miss['substring']!r} in {miss['redacted']!r}")
+            for altered in result["ordinary_altered"]:
+                print(f"  altered {altered['text']!r} -> {altered['redacted']!r}")
+        print()
     return 0
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import Date, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 REQUEST_KINDS = (
@@ -110,3 +110,26 @@ class RequestDraft(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     fields: Mapped[str] = mapped_column(Text)  # JSON: form field -> value
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
+
+
+class AnswerRecord(Base):
+    """One reply the assistant gave, for the staff's insights, and the patient's vote on it.
+
+    Redacted, and with nothing that leads back to a patient: no conversation id, no LINE user,
+    no time finer than the day it was given on. `id` is random and is the only handle the
+    patient's feedback buttons hold. Purged after `insights.retention_days`."""
+
+    __tablename__ = "answer_records"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    channel: Mapped[str] = mapped_column(String(10))  # web | line
+    language: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(20))
+    intent: Mapped[str] = mapped_column(String(60))  # for a hand-off: which request
+    confidence: Mapped[float] = mapped_column(Float)
+    sections: Mapped[str] = mapped_column(String(200))  # "4,7": the sections quoted
+    policy_version: Mapped[str] = mapped_column(String(80))
+    question: Mapped[str] = mapped_column(Text)  # redacted
+    vote: Mapped[str | None] = mapped_column(String(4))  # up | down
+    comment: Mapped[str | None] = mapped_column(Text)  # redacted: "what was missing?"

@@ -1,6 +1,7 @@
 """What to do with each LINE webhook event, decided when it arrives.
 
 - A text message in a 1:1 chat, or a postback from a quick reply: ask the assistant.
+- A postback from a 👍 / 👎 quick reply under an answer: the patient's rating of it.
 - Follow (the patient added the clinic's account): the welcome, with the privacy notice.
 - A sticker, image, video, audio, file or location in a 1:1 chat: "I can read text messages".
 - In a group or room the assistant collects no personal data: when invited (join) or
@@ -26,7 +27,21 @@ from privacybot.line.identity import conversation_key
 from privacybot.settings import LineSettings
 from privacybot.text.received import usable_text
 
-CONVERSE, NOTICE, IGNORE = "converse", "notice", "ignore"
+CONVERSE, NOTICE, IGNORE, FEEDBACK = "converse", "notice", "ignore", "feedback"
+# The postback data of a rating quick reply: feedback:<answer id>:<up|down>
+FEEDBACK_PREFIX = "feedback:"
+
+
+def feedback_data(answer_id: str, vote: str) -> str:
+    return f"{FEEDBACK_PREFIX}{answer_id}:{vote}"
+
+
+def parse_feedback(data: str) -> tuple[str, str] | None:
+    """(answer id, vote) of a rating postback, or None if it is not one."""
+    answer_id, _, vote = data.removeprefix(FEEDBACK_PREFIX).rpartition(":")
+    if not data.startswith(FEEDBACK_PREFIX) or not answer_id or vote not in ("up", "down"):
+        return None
+    return answer_id, vote
 
 
 @dataclass(frozen=True)
@@ -98,6 +113,8 @@ def _entry_for_event(event: Event, settings: LineSettings) -> InboxEntry:
     if isinstance(event, FollowEvent):
         return entry(NOTICE, notice="line_welcome")
     if isinstance(event, PostbackEvent) and event.postback and event.postback.data:
+        if parse_feedback(event.postback.data):
+            return entry(FEEDBACK, conversation=conversation, text=event.postback.data)
         return entry(CONVERSE, conversation=conversation, text=event.postback.data)
     if isinstance(event, MessageEvent):
         if isinstance(event.message, TextMessageContent):

@@ -91,16 +91,21 @@ def quick_reply(buttons: list[dict]) -> QuickReply | None:
     return QuickReply(items=items) if items else None
 
 
-def line_messages(replies: list[dict], continued_note: str) -> list[TextMessage]:
+def line_messages(
+    replies: list[dict], continued_note: str, rating: list[dict] | None = None
+) -> list[TextMessage]:
     """At most five text messages for one reply token. The last reply's buttons become quick
-    replies on the last message. If the texts need more than five messages, the fifth ends
-    with continued_note instead of the rest."""
+    replies on the last message, followed by the `rating` buttons (👍 / 👎) where LINE's 13
+    leave room for them. If the texts need more than five messages, the fifth ends with
+    continued_note instead of the rest."""
     texts = [piece for reply in replies for piece in split_text(reply.get("text") or "")]
     if len(texts) > MAX_MESSAGES:
         room = MAX_TEXT_UNITS - utf16_units(continued_note) - 2
         last = split_text(texts[MAX_MESSAGES - 1], room)[0]
         texts = [*texts[: MAX_MESSAGES - 1], f"{last}\n\n{continued_note}"]
     buttons = replies[-1].get("buttons") or [] if replies else []
+    if rating and len(buttons) + len(rating) <= MAX_QUICK_REPLIES:
+        buttons = [*buttons, *rating]
     messages = [TextMessage(text=text) for text in texts]
     if messages and (quick := quick_reply(buttons)):
         messages[-1].quick_reply = quick

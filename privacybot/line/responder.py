@@ -24,11 +24,13 @@ from linebot.v3.messaging import (
     ShowLoadingAnimationRequest,
     TextMessage,
 )
+from sqlalchemy.exc import SQLAlchemyError
 
 from privacybot.api.assistant_client import AssistantClient, AssistantUnavailable
 from privacybot.conversation_store import ConversationStore
 from privacybot.desk.models import utcnow
-from privacybot.line.events import CONVERSE
+from privacybot.insights.answers import AlreadyRated, AnswerLog, UnknownAnswer
+from privacybot.line.events import CONVERSE, FEEDBACK, feedback_data, parse_feedback
 from privacybot.line.inbox import LineInbox
 from privacybot.line.messages import line_messages
 from privacybot.line.models import LineEvent
@@ -46,8 +48,10 @@ class LineResponder:
         assistant: AssistantClient,
         conversations: ConversationStore,
         settings: Settings,
+        answers: AnswerLog,
     ) -> None:
         self.inbox = inbox
+        self.answers = answers
         self.conversations = conversations
         self.assistant = assistant
         self.settings = settings.line
@@ -110,6 +114,8 @@ class LineResponder:
         return True
 
     async def _compose(self, event: LineEvent) -> list[TextMessage]:
+        if event.action == FEEDBACK:
+            return await self._rate(event)
         if event.action != CONVERSE:
             notice = "\n\n".join(c.say(event.notice) for c in self.catalogs.values())
             return line_messages([{"text": notice}], "")
@@ -124,7 +130,52 @@ class LineResponder:
             (r["custom"]["language"] for r in replies if r.get("custom", {}).get("language")),
             language,
         )
-        return line_messages(replies, self._catalog(language).say("line_continued"))
+        catalog = self._catalog(language)
+        rating = await self._rating_buttons(event.text or "", replies, catalog)
+        return line_messages(replies, catalog.say("line_continued"), rating)
+
+    async def _rating_buttons(
+        self, question: str, replies: list[dict], catalog: MessageCatalog
+    ) -> list[dict]:
+        """The answer goes into the insights' log; its 👍 / 👎 quick replies carry its id."""
+        for reply in replies:
+            try:
+                answer_id = await asyncio.to_thread(
+                    self.answers.record, question, reply.get("custom") or {}, "line"
+                )
+            except SQLAlchemyError:
+                logger.warning("the answer log could not be written; no rating on LINE")
+                return []
+            if answer_id:
+                return [
+                    {
+                        "title": catalog.say("line_feedback_up"),
+                        "payload": feedback_data(answer_id, "up"),
+                    },
+                    {
+                        "title": catalog.say("line_feedback_down"),
+                        "payload": feedback_data(answer_id, "down"),
+                    },
+                ]
+        return []
+
+    async def _rate(self, event: LineEvent) -> list[TextMessage]:
+        """A tap on 👍 or 👎: the rating is stored once; the patient is thanked either way."""
+        answer_id, vote = parse_feedback(event.text or "") or ("", "")
+        language, key = None, "line_feedback_thanks"
+        try:
+            language = await asyncio.to_thread(self.answers.rate, answer_id, vote)
+        except AlreadyRated as already:
+            language = already.args[0]
+        except (UnknownAnswer, ValueError):
+            key = "line_feedback_unknown"
+        except SQLAlchemyError:
+            key = "line_feedback_failed"
+        if language is None:  # the answer is unknown: every language the clinic speaks
+            return line_messages(
+                [{"text": "\n\n".join(c.say(key) for c in self.catalogs.values())}], ""
+            )
+        return line_messages([{"text": self._catalog(language).say(key)}], "")
 
     def _catalog(self, language: str | None) -> MessageCatalog:
         return self.catalogs.get(language or "", self.catalogs[self.default_language])

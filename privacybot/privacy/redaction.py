@@ -24,10 +24,14 @@ What is redacted, and the choices made:
 - CARD_NUMBER: 13-19 digits whole, or grouped 4-4-4-4(-3), 4-6-5 or 4-6-4, that pass the
   Luhn check; a number that fails it is not a card number and stays.
 - IP_ADDRESS: IPv4 (with a port or prefix length) and IPv6.
+- NAME: people's names typed anywhere, found next to the words that introduce them ("I'm
+  ...", "my son ...", "Dr ...", 「…です」, 「娘の…」) and checked against what is known of the
+  language (`names.py`: an English word lexicon, SudachiPy's dictionary for Japanese).
 - The request form's values (`known_values`): each whole-word occurrence, whatever its case
   or spacing, as [NAME], [DESCRIPTION] and so on.
-Finding is done by spaCy's matchers alone; regular expressions only normalise the text, are
-tokenizer rules, match an IPv6 token, or confirm what a pattern matched (`checks.py`).
+Numbers and addresses are found by spaCy's matchers alone; regular expressions only
+normalise the text, are tokenizer rules, match an IPv6 token, or confirm what a pattern
+matched (`checks.py`). Names are found by `names.py` in the original text.
 
 `redact` never raises: if redaction fails, the whole text is withheld ([REDACTION_FAILED]).
 Redacting twice changes nothing. Each text is processed in a spaCy memory zone, so a
@@ -49,12 +53,14 @@ from spacy.attrs import IDX, IS_DIGIT, LENGTH
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
+from privacybot.privacy.names import find_names
 from privacybot.privacy.normalisation import CJK_CHARACTER, normalise_for_matching
 from privacybot.privacy.patterns import CUES, DETECTORS, PLACEHOLDER_KINDS, Detector
 from privacybot.privacy.tokenizer import build_pipeline
 
 # After replacing, look again (near the placeholders) until nothing is found, at most this often.
 MAX_PASSES = 3
+NAME = "NAME"  # a person's name typed anywhere, as the request form's name is
 # If redaction itself fails, nothing of the text is let through.
 WITHHELD = "[REDACTION_FAILED]"
 # A form value shorter than this would blank ordinary words ("a", "I").
@@ -144,13 +150,25 @@ class Redactor:
         protected = [
             found.span()
             for found in PLACEHOLDER.finditer(normalised.text)
-            if found[1] in PLACEHOLDER_KINDS or found[1] in known
+            if found[1] in PLACEHOLDER_KINDS or found[1] in known or found[1] == NAME
         ]
         findings = []
         for candidate in _without_overlaps(candidates, protected):
             start, end = normalised.original_span(candidate.start, candidate.end)
             findings.append(Finding(candidate.kind, start, end))
+        findings += self._names(text, findings)
         return sorted(findings, key=lambda finding: finding.start)
+
+    def _names(self, text: str, findings: list[Finding]) -> list[Finding]:
+        """People's names (`names.py`) where no other finding or placeholder already stands."""
+        taken = [(f.start, f.end) for f in findings]
+        taken += [found.span() for found in PLACEHOLDER.finditer(text)]
+        spans = find_names(text)
+        return [
+            Finding(NAME, span.start, span.end)
+            for span in spans
+            if not any(start < span.end and span.start < end for start, end in taken)
+        ]
 
     def redact(self, text: str, known_values: Mapping[str, str] | None = None) -> str:
         """`text` with every finding replaced by its placeholder, e.g. "[EMAIL]". Never raises."""

@@ -6,19 +6,23 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import logging
 import secrets
+from typing import Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.exc import SQLAlchemyError
 
 from privacybot.api.assistant_client import AssistantUnavailable
 from privacybot.api.deps import get_settings_dep
 from privacybot.api.security import LIMIT_RESPONSES
+from privacybot.insights.answers import MAX_COMMENT_CHARS, AlreadyRated, AnswerLog, UnknownAnswer
 from privacybot.settings import Settings
 from privacybot.text.received import usable_text
 
 MAX_MESSAGE_CHARS = 2000
+logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/chat", tags=["web chat"], responses=LIMIT_RESPONSES)
 
@@ -52,6 +56,24 @@ class ChatReply(BaseModel):
     text: str | None = None
     buttons: list[dict] = []
     custom: dict = {}
+    feedback_id: str | None = Field(
+        default=None,
+        description="this answer can be rated: POST /chat/answers/{feedback_id}/feedback",
+    )
+
+
+class Feedback(BaseModel):
+    vote: Literal["up", "down"]
+    comment: str | None = Field(
+        default=None,
+        max_length=MAX_COMMENT_CHARS,
+        description=f"what was missing, at most {MAX_COMMENT_CHARS} characters (stored redacted)",
+    )
+
+    @field_validator("comment", mode="before")
+    @classmethod
+    def _usable(cls, text: object) -> object:
+        return usable_text(text) if isinstance(text, str) else text
 
 
 class ChatTurn(BaseModel):
@@ -136,8 +158,51 @@ async def send_message(
                 detail="The conversation could not be deleted just now. Please ask again in a "
                 f"moment, or write to {settings.clinic.contact_email}.",
             ) from None
-    return ChatTurn(
-        conversation_id=conversation_id,
-        replies=[ChatReply(**r) for r in replies],
-        forgotten=forgotten,
-    )
+    shown = [ChatReply(**r) for r in replies]
+    if not forgotten:
+        await _record_answer(request.app.state.answers, message.text, shown, "web")
+    return ChatTurn(conversation_id=conversation_id, replies=shown, forgotten=forgotten)
+
+
+async def _record_answer(answers: AnswerLog, question: str, replies: list[ChatReply], channel: str):
+    """The turn's answer goes into the insights' log, and its reply gets feedback buttons. If
+    the log cannot be written the patient still gets the answer, only without the buttons."""
+    for reply in replies:
+        try:
+            reply.feedback_id = await asyncio.to_thread(
+                answers.record, question, reply.custom, channel
+            )
+        except SQLAlchemyError:
+            logger.warning("the answer log could not be written; no feedback for this turn")
+            return
+        if reply.feedback_id:
+            return
+
+
+@router.post(
+    "/answers/{answer_id}/feedback",
+    status_code=204,
+    responses={
+        404: {"description": "no answer has this id (never given, or older than retention)"},
+        409: {"description": "this answer has already been rated"},
+        503: {"description": "the feedback could not be stored just now"},
+    },
+)
+async def rate_answer(
+    request: Request,
+    feedback: Feedback,
+    answer_id: str = Path(max_length=32, pattern=r"^[A-Za-z0-9_-]+$"),
+) -> Response:
+    try:
+        await asyncio.to_thread(
+            request.app.state.answers.rate, answer_id, feedback.vote, feedback.comment
+        )
+    except UnknownAnswer:
+        raise HTTPException(status_code=404, detail="no answer with this id") from None
+    except AlreadyRated:
+        raise HTTPException(status_code=409, detail="this answer has already been rated") from None
+    except SQLAlchemyError:
+        raise HTTPException(
+            status_code=503, detail="Your feedback could not be saved just now. Please try again."
+        ) from None
+    return Response(status_code=204)

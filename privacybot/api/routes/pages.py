@@ -10,7 +10,11 @@ from fastapi.responses import FileResponse
 from privacybot.api.deps import require_staff
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
-STATIC_TYPES = {"desk.js": "text/javascript", "desk.css": "text/css"}
+STATIC_TYPES = {
+    "desk.js": "text/javascript",
+    "desk.css": "text/css",
+    "insights.js": "text/javascript",
+}
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -18,6 +22,11 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 @router.get("/desk")
 def desk_page(staff: str = Depends(require_staff)) -> FileResponse:
     return FileResponse(STATIC / "desk.html", media_type="text/html")
+
+
+@router.get("/desk/insights")
+def insights_page(staff: str = Depends(require_staff)) -> FileResponse:
+    return FileResponse(STATIC / "insights.html", media_type="text/html")
 
 
 @router.get("/desk/static/{name}")

@@ -54,6 +54,13 @@
     error_too_long: "That message could not be sent: it is too long.",
     error_other: "Sorry, something went wrong sending your message. Please try again.",
     error_language: "The language could not be changed just now. Please try again.",
+    feedback_prompt: "Was this answer helpful?",
+    feedback_up: "Yes, helpful",
+    feedback_down: "No, not helpful",
+    feedback_missing: "What was missing? (optional; please don't type personal details)",
+    feedback_send: "Send feedback",
+    feedback_thanks: "Thank you for your feedback.",
+    feedback_error: "Your feedback could not be sent. Please try again.",
   };
   const FALLBACK_MAX_CHARS = 2000;
 
@@ -122,6 +129,9 @@
     return {
       role: "assistant",
       text: typeof reply.text === "string" ? reply.text : "",
+      // The answer can be rated (👍/👎) under this id; `rated` once the patient has.
+      feedbackId: typeof reply.feedback_id === "string" ? reply.feedback_id : null,
+      rated: null,
       buttons: (Array.isArray(reply.buttons) ? reply.buttons : [])
         .filter((button) => button && typeof button.title === "string")
         .map((button) => ({
@@ -137,6 +147,20 @@
             .filter((text) => typeof text === "string"),
         })),
     };
+  }
+
+  // The patient's vote on an answer: true when it is stored (or was already).
+  async function rateAnswer(answerId, vote, comment) {
+    const body = comment ? { vote, comment } : { vote };
+    try {
+      const response = await fetch(
+        serviceUrl + "/chat/answers/" + encodeURIComponent(answerId) + "/feedback",
+        { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) },
+      );
+      return response.status === 204 || response.status === 409;
+    } catch (networkFailure) {
+      return false;
+    }
   }
 
   // A 422 about the language hint rather than the text (the clinic stopped offering it).
@@ -429,8 +453,75 @@
         }
         item.append(group);
       }
+      if (entry.feedbackId) item.append(renderFeedback(entry));
       log.append(item);
       return { item, choices };
+    }
+
+    // 👍 / 👎 under an answer; 👎 asks what was missing. Buttons with spoken labels, the
+    // outcome announced politely; a failure keeps the choice open and says so.
+    function renderFeedback(entry) {
+      const box = el("div", "pb-feedback");
+      const status = el("p", "pb-feedback-status");
+      status.setAttribute("role", "status");
+      if (entry.rated) {
+        status.textContent = strings.feedback_thanks;
+        box.append(status);
+        return box;
+      }
+      const votes = el("div", "pb-feedback-votes");
+      votes.setAttribute("role", "group");
+      votes.setAttribute("aria-label", strings.feedback_prompt);
+      const prompt = el("span", "pb-feedback-prompt", strings.feedback_prompt);
+      prompt.setAttribute("aria-hidden", "true");
+      const up = el("button", "pb-vote pb-vote--up", "👍");
+      const down = el("button", "pb-vote pb-vote--down", "👎");
+      for (const [button, name] of [[up, strings.feedback_up], [down, strings.feedback_down]]) {
+        button.type = "button";
+        button.setAttribute("aria-label", name);
+        button.title = name;
+      }
+      votes.append(prompt, up, down);
+      box.append(votes, status);
+
+      async function submit(vote, comment, controls) {
+        for (const control of controls) control.disabled = true;
+        status.textContent = "";
+        if (await rateAnswer(entry.feedbackId, vote, comment)) {
+          entry.rated = vote;
+          saveState(state);
+          box.replaceChildren(status);
+          status.textContent = strings.feedback_thanks;
+          return;
+        }
+        for (const control of controls) control.disabled = false;
+        status.textContent = strings.feedback_error;
+      }
+
+      up.addEventListener("click", () => submit("up", null, [up, down]));
+      down.addEventListener("click", () => {
+        up.disabled = true;
+        down.disabled = true;
+        down.setAttribute("aria-pressed", "true");
+        const form = el("form", "pb-feedback-form");
+        const fieldId = "pb-missing-" + entry.feedbackId;
+        const label = el("label", "pb-feedback-label", strings.feedback_missing);
+        label.htmlFor = fieldId;
+        const missing = el("textarea", "pb-feedback-text");
+        missing.id = fieldId;
+        missing.rows = 2;
+        missing.maxLength = 1000;
+        const sendFeedback = el("button", "pb-feedback-send", strings.feedback_send);
+        sendFeedback.type = "submit";
+        form.append(label, missing, sendFeedback);
+        form.addEventListener("submit", (event) => {
+          event.preventDefault();
+          submit("down", missing.value.trim() || null, [missing, sendFeedback]);
+        });
+        box.insertBefore(form, status);
+        missing.focus();
+      });
+      return box;
     }
 
     function showError(message) {
