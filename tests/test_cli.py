@@ -193,3 +193,23 @@ def test_ask_in_japanese_as_a_patient_who_chose_it_in_the_widget(rasa_url):
     assert "outcome:    answer  (ja)" in result.stdout
     japanese = run("ask", "クッキーは何に使っていますか？")
     assert "第5項" in japanese.stdout and "outcome:    answer  (ja)" in japanese.stdout
+
+
+def test_redaction_recall_prints_recall_per_kind_and_misses_only_when_asked(tmp_path):
+    labelled = tmp_path / "names.yml"
+    labelled.write_text(
+        '- text: "Hi, I\'m Daniel Brooks. Who reads this?"\n'
+        '  pii: [[NAME, "Daniel Brooks"]]\n'
+        '- text: "Does Zed read my file?"\n'
+        '  pii: [[NAME, "Zed"]]\n'
+        '- text: "May I see my file?"\n'
+        "  pii: []\n",
+        encoding="utf-8",
+    )
+    quiet = run("redaction-recall", str(labelled))
+    assert quiet.returncode == 0, quiet.stderr
+    assert "NAME" in quiet.stdout and "0.500" in quiet.stdout
+    assert "ordinary messages altered: 0 of 1" in quiet.stdout
+    assert "missed" not in quiet.stdout
+    shown = run("redaction-recall", "--show-misses", str(labelled))
+    assert "missed NAME 'Zed'" in shown.stdout

@@ -382,16 +382,14 @@ def _name_run_back(words: _Words, index: int, cues: EnglishCues, lexicon) -> int
 
 # --- Japanese -----------------------------------------------------------------------------------
 
-_sudachi = threading.local()  # SudachiPy's objects are used by the thread that made them
+_sudachi = threading.local()  # a tokenizer per thread; the dictionary is shared (thread-safe)
 
 
+@lru_cache(maxsize=1)
 def _dictionary():
-    dictionary = getattr(_sudachi, "dictionary", None)
-    if dictionary is None:
-        from sudachipy import Dictionary
+    from sudachipy import Dictionary
 
-        dictionary = _sudachi.dictionary = Dictionary(dict="core")
-    return dictionary
+    return Dictionary(dict="core")
 
 
 def _tokenizer():
