@@ -117,6 +117,30 @@ def test_feedback_that_cannot_count_is_refused_with_the_reason_and_changes_nothi
     assert [(row.vote, row.comment) for row in records()] == [(None, None)]
 
 
+def test_an_answer_log_that_cannot_be_written_costs_the_patient_only_the_rating(
+    settings, tmp_path, canned_assistant
+):
+    """The log's table is gone (a real database error, not a mock): the answer still arrives,
+    without feedback buttons, and a rating says plainly it could not be saved."""
+    from privacybot.api.app import create_app
+
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    custom = settings.model_copy(
+        update={
+            "services": settings.services.model_copy(update={"rasa_port": canned_assistant.port}),
+            "database": settings.database.model_copy(update={"url": url}),
+        }
+    )
+    canned_assistant.holder["replies"] = [{"text": "Section 4 says ...", "custom": ANSWER}]
+    with TestClient(create_app(custom)) as client:
+        with make_engine(url).begin() as connection:
+            connection.exec_driver_sql("DROP TABLE answer_records")
+        [reply] = ask(client)["replies"]
+        assert reply["text"] == "Section 4 says ..." and reply["feedback_id"] is None
+        rating = client.post("/chat/answers/abcdefgh12345678/feedback", json={"vote": "up"})
+        assert rating.status_code == 503 and "could not be saved" in rating.json()["detail"]
+
+
 @pytest.mark.parametrize("outcome", ["emergency", "smalltalk"])
 def test_emergencies_and_small_talk_are_not_kept_and_offer_no_rating(
     service, canned_assistant, records, outcome

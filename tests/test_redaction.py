@@ -280,6 +280,8 @@ def card_numbers(draw) -> tuple[str, str]:
 @example("[EMAIL]@x.jp")
 @example("1 1234 5678 9012 3")
 @example("090-1234-5678-1234-5678 〒105-0012-3456")
+@example("Hi, I'm Tanaka Yui. 山田です。娘の美咲 - Tom")
+@example("my name is [NAME] Smith, this is [NAME] here")
 def test_redact_never_raises_and_is_idempotent(text):
     redactor = get_redactor()
     redactor.find(text)  # the unguarded path must not raise either
