@@ -139,6 +139,17 @@ def test_a_range_that_cannot_be_is_refused_with_the_reason(service, staff_user, 
     assert reason in response.text
 
 
+@pytest.mark.parametrize(
+    "query",
+    ["until=0001-01-01", "since=9999-12-31&until=9999-12-31", "since=0001-01-01&until=0001-12-31"],
+)
+def test_a_range_at_the_ends_of_the_calendar_is_an_empty_report(service, staff_user, query):
+    for path in ("/desk/api/insights", "/desk/api/insights.csv"):
+        response = service.get(f"{path}?{query}", auth=staff_user)
+        assert response.status_code == 200, (path, response.text)
+    assert service.get(f"/desk/api/insights?{query}", auth=staff_user).json()["totals"]["all"] == 0
+
+
 def test_days_outside_the_range_are_left_out(service, staff_user, database_url):
     log = AnswerLog(make_session_factory(make_engine(database_url)))
     log.record("an old question", NOT_COVERED, "web")

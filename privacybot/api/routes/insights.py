@@ -31,7 +31,11 @@ RANGE_RESPONSES = {422: {"description": "a date that does not parse, or a range 
 
 def _query(since: date | None, until: date | None, language: str | None, settings: Settings):
     until = until or utcnow().date()
-    since = since or until - timedelta(days=DEFAULT_DAYS - 1)
+    if since is None:
+        try:
+            since = until - timedelta(days=DEFAULT_DAYS - 1)
+        except OverflowError:  # until=0001-01-05: the range starts where the calendar does
+            since = date.min
     if language is not None and language not in settings.clinic.languages:
         raise HTTPException(
             status_code=422, detail=f"language: one of {', '.join(settings.clinic.languages)}"
