@@ -444,6 +444,25 @@ def canned_assistant():
 
 
 @pytest.fixture()
+def chat_service(settings, database_url, canned_assistant):
+    """A fresh service (its real lifespan) on the database under test, in front of the
+    stand-in assistant: `client.canned` is that assistant."""
+    from fastapi.testclient import TestClient
+
+    from privacybot.api.app import create_app
+
+    custom = settings.model_copy(
+        update={
+            "services": settings.services.model_copy(update={"rasa_port": canned_assistant.port}),
+            "database": settings.database.model_copy(update={"url": database_url}),
+        }
+    )
+    with TestClient(create_app(custom)) as client:
+        client.canned = canned_assistant
+        yield client
+
+
+@pytest.fixture()
 def sign_line():
     """sign_line(body_bytes, secret) -> the X-Line-Signature LINE would send."""
     import base64

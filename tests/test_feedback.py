@@ -30,19 +30,9 @@ QUESTION = "Hi, I'm Priya Raman (priya.raman@example.com). Who sees my records?"
 
 
 @pytest.fixture()
-def service(settings, database_url, canned_assistant):
-    """A fresh service on the database under test, with the stand-in assistant's replies."""
-    from privacybot.api.app import create_app
-
-    custom = settings.model_copy(
-        update={
-            "services": settings.services.model_copy(update={"rasa_port": canned_assistant.port}),
-            "database": settings.database.model_copy(update={"url": database_url}),
-        }
-    )
-    canned_assistant.holder["replies"] = [{"text": "Section 4 says ...", "custom": ANSWER}]
-    with TestClient(create_app(custom)) as client:
-        yield client
+def service(chat_service):
+    chat_service.canned.holder["replies"] = [{"text": "Section 4 says ...", "custom": ANSWER}]
+    return chat_service
 
 
 @pytest.fixture()

@@ -10,7 +10,6 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 from playwright.sync_api import expect
 
 from privacybot.desk.database import make_engine, make_session_factory
@@ -25,18 +24,8 @@ REQUEST = {**BASE, "outcome": "request", "intent": "request_deletion", "confiden
 
 
 @pytest.fixture()
-def service(settings, database_url, canned_assistant):
-    from privacybot.api.app import create_app
-
-    custom = settings.model_copy(
-        update={
-            "services": settings.services.model_copy(update={"rasa_port": canned_assistant.port}),
-            "database": settings.database.model_copy(update={"url": database_url}),
-        }
-    )
-    with TestClient(create_app(custom)) as client:
-        client.canned = canned_assistant
-        yield client
+def service(chat_service):
+    return chat_service
 
 
 def ask(client, text: str, custom: dict, language: str | None = None) -> str | None:

@@ -29,7 +29,18 @@ DEFAULT_DAYS = 30
 RANGE_RESPONSES = {422: {"description": "a date that does not parse, or a range that cannot be"}}
 
 
-def _query(since: date | None, until: date | None, language: str | None, settings: Settings):
+Since = Query(default=None, description="first day (YYYY-MM-DD); default: 30 days ago")
+Until = Query(default=None, description="last day, inclusive (YYYY-MM-DD); default: today")
+Language = Query(default=None, max_length=16, description="only questions in this language")
+
+
+def insights_range(
+    since: date | None = Since,
+    until: date | None = Until,
+    language: str | None = Language,
+    settings: Settings = Depends(get_settings_dep),
+) -> InsightsQuery:
+    """The days and language asked for; 422 with the reason for a range that cannot be."""
     until = until or utcnow().date()
     if since is None:
         try:
@@ -46,27 +57,22 @@ def _query(since: date | None, until: date | None, language: str | None, setting
         raise HTTPException(status_code=422, detail=str(error)) from None
 
 
-Since = Query(default=None, description="first day (YYYY-MM-DD); default: 30 days ago")
-Until = Query(default=None, description="last day, inclusive (YYYY-MM-DD); default: today")
-Language = Query(default=None, max_length=16, description="only questions in this language")
+async def _records(request: Request, query: InsightsQuery) -> list:
+    return await asyncio.to_thread(
+        request.app.state.answers.between, query.since, query.until, query.language
+    )
 
 
 @router.get("/insights", responses=RANGE_RESPONSES)
 async def insights(
     request: Request,
-    since: date | None = Since,
-    until: date | None = Until,
-    language: str | None = Language,
+    query: InsightsQuery = Depends(insights_range),
     settings: Settings = Depends(get_settings_dep),
     staff: str = Depends(require_staff),
 ) -> dict:
-    query = _query(since, until, language, settings)
-    rows = await asyncio.to_thread(
-        request.app.state.answers.between, query.since, query.until, query.language
-    )
     report = await asyncio.to_thread(
         build_report,
-        rows,
+        await _records(request, query),
         query,
         settings.insights.low_confidence,
         settings.insights.group_similarity,
@@ -83,19 +89,12 @@ CSV_RESPONSES = {
 @router.get("/insights.csv", response_class=Response, responses=CSV_RESPONSES)
 async def insights_csv(
     request: Request,
-    since: date | None = Since,
-    until: date | None = Until,
-    language: str | None = Language,
-    settings: Settings = Depends(get_settings_dep),
+    query: InsightsQuery = Depends(insights_range),
     staff: str = Depends(require_staff),
 ) -> Response:
-    query = _query(since, until, language, settings)
-    rows = await asyncio.to_thread(
-        request.app.state.answers.between, query.since, query.until, query.language
-    )
     name = f"insights-{query.since.isoformat()}-{query.until.isoformat()}.csv"
     return Response(
-        content=await asyncio.to_thread(as_csv, rows),
+        content=await asyncio.to_thread(as_csv, await _records(request, query)),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

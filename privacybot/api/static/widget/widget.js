@@ -511,7 +511,7 @@
         missing.id = fieldId;
         missing.rows = 2;
         missing.maxLength = 1000;
-        const sendFeedback = el("button", "pb-feedback-send", strings.feedback_send);
+        const sendFeedback = el("button", "pb-choice pb-feedback-send", strings.feedback_send);
         sendFeedback.type = "submit";
         form.append(label, missing, sendFeedback);
         form.addEventListener("submit", (event) => {
