@@ -25,6 +25,7 @@ ANSWER = {
     "language": "en",
     "policy_version": "2026-11-28#a3df586f",
     "citations": [],
+    "next_step": "reply",
 }
 QUESTION = "Hi, I'm Priya Raman (priya.raman@example.com). Who sees my records?"
 
@@ -129,6 +130,16 @@ def test_an_answer_log_that_cannot_be_written_costs_the_patient_only_the_rating(
         assert reply["text"] == "Section 4 says ..." and reply["feedback_id"] is None
         rating = client.post("/chat/answers/abcdefgh12345678/feedback", json={"vote": "up"})
         assert rating.status_code == 503 and "could not be saved" in rating.json()["detail"]
+
+
+def test_what_is_typed_at_a_request_form_step_is_never_kept(service, records):
+    """A form's prompt (outcome request, but no next step decided by the assistant) answers a
+    step: the patient typed a personal detail there, such as a bare name."""
+    prompt = {"outcome": "request", "intent": "", "confidence": 1.0, "sections": []}
+    service.canned.holder["replies"] = [{"text": "Your e-mail address?", "custom": prompt}]
+    [reply] = ask(service, "Hanako Suzuki")["replies"]
+    assert reply["feedback_id"] is None
+    assert records() == []
 
 
 @pytest.mark.parametrize("outcome", ["emergency", "smalltalk"])

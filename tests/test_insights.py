@@ -16,11 +16,23 @@ from privacybot.desk.database import make_engine, make_session_factory
 from privacybot.desk.models import utcnow
 from privacybot.insights.answers import AnswerLog
 
-BASE = {"intent": "ask_policy", "language": "en", "policy_version": "v1", "citations": []}
+BASE = {
+    "intent": "ask_policy",
+    "language": "en",
+    "policy_version": "v1",
+    "citations": [],
+    "next_step": "reply",
+}
 NOT_COVERED = {**BASE, "outcome": "not_covered", "confidence": 0.7, "sections": []}
 UNSURE = {**BASE, "outcome": "answer", "confidence": 0.31, "sections": [5]}
 ANSWER = {**BASE, "outcome": "answer", "confidence": 0.9, "sections": [4]}
-REQUEST = {**BASE, "outcome": "request", "intent": "request_deletion", "confidence": 0.95}
+REQUEST = {
+    **BASE,
+    "outcome": "request",
+    "intent": "request_deletion",
+    "confidence": 0.95,
+    "next_step": "request_form",
+}
 
 
 @pytest.fixture()

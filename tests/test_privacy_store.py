@@ -140,6 +140,22 @@ def test_a_name_typed_outside_the_request_form_is_stored_redacted(chat, settings
         assert name not in stored, name
 
 
+def test_a_name_typed_at_the_request_form_never_reaches_the_staffs_insights(chat, settings):
+    """The answer log keeps questions; a bare name typed where the form asks for it is not one
+    (the redactor cannot tell "Umeko Hanazawa" alone from other words)."""
+    start, say = chat
+    conversation = start()
+    say(conversation, "I'd like to make a request about my data")
+    say(conversation, "deletion")
+    say(conversation, "Umeko Hanazawa")
+    say(conversation, "cancel")
+    path = settings.database.resolved_url().removeprefix("sqlite:///")
+    with sqlite3.connect(path) as db:
+        kept = db.execute("SELECT question, outcome FROM answer_records").fetchall()
+    assert ("I'd like to make a request about my data", "request") in kept
+    assert not any("Hanazawa" in question for question, _ in kept)
+
+
 def test_a_forget_that_cannot_be_done_is_not_confirmed(settings, tmp_path, canned_assistant):
     """The conversation store unreachable: the patient gets a clear 503, not "Done"."""
     from fastapi.testclient import TestClient

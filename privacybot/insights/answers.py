@@ -41,11 +41,26 @@ class AnswerLog:
     def __init__(self, session_factory: Callable[[], Session]) -> None:
         self.session_factory = session_factory
 
+    def record_turn(self, question: str, replies: list[dict], channel: str) -> int | None:
+        """Record the turn's answer (the first reply, by its `custom` payload, worth learning
+        from); the index of that reply, whose id is `replies[i]["feedback_id"]`, or None."""
+        for index, reply in enumerate(replies):
+            answer_id = self.record(question, reply.get("custom") or {}, channel)
+            if answer_id:
+                reply["feedback_id"] = answer_id
+                return index
+        return None
+
     def record(self, question: str, reply: dict, channel: str) -> str | None:
         """Record the reply (its `custom` payload) to `question`; its id, or None if the
-        reply is not one to learn from."""
+        reply is not one to learn from.
+
+        Only the assistant's own reading of a message is recorded: its replies carry the
+        `next_step` it decided (privacybot/replies/reply.py). A request form's prompts do not:
+        what the patient typed at a form step is a personal detail (a bare name, which the
+        redactor cannot tell from other words), never a question for the insights."""
         outcome = str(reply.get("outcome") or "")
-        if outcome not in RECORDED_OUTCOMES:
+        if outcome not in RECORDED_OUTCOMES or "next_step" not in reply:
             return None
         sections = [str(int(s)) for s in reply.get("sections") or [] if _is_int(s)]
         record = AnswerRecord(
@@ -93,10 +108,6 @@ class AnswerLog:
             return list(
                 session.scalars(statement.order_by(AnswerRecord.day.desc(), AnswerRecord.id))
             )
-
-    def get(self, answer_id: str) -> AnswerRecord | None:
-        with self.session_factory() as session:
-            return session.get(AnswerRecord, answer_id)
 
     def purge_older_than(self, cutoff: datetime | date) -> int:
         day = cutoff.date() if isinstance(cutoff, datetime) else cutoff

@@ -138,26 +138,21 @@ class LineResponder:
         self, question: str, replies: list[dict], catalog: MessageCatalog
     ) -> list[dict]:
         """The answer goes into the insights' log; its 👍 / 👎 quick replies carry its id."""
-        for reply in replies:
-            try:
-                answer_id = await asyncio.to_thread(
-                    self.answers.record, question, reply.get("custom") or {}, "line"
-                )
-            except SQLAlchemyError:
-                logger.warning("the answer log could not be written; no rating on LINE")
-                return []
-            if answer_id:
-                return [
-                    {
-                        "title": catalog.say("line_feedback_up"),
-                        "payload": feedback_data(answer_id, "up"),
-                    },
-                    {
-                        "title": catalog.say("line_feedback_down"),
-                        "payload": feedback_data(answer_id, "down"),
-                    },
-                ]
-        return []
+        try:
+            index = await asyncio.to_thread(self.answers.record_turn, question, replies, "line")
+        except SQLAlchemyError:
+            logger.warning("the answer log could not be written; no rating on LINE")
+            return []
+        if index is None:
+            return []
+        answer_id = replies[index]["feedback_id"]
+        return [
+            {"title": catalog.say("line_feedback_up"), "payload": feedback_data(answer_id, "up")},
+            {
+                "title": catalog.say("line_feedback_down"),
+                "payload": feedback_data(answer_id, "down"),
+            },
+        ]
 
     async def _rate(self, event: LineEvent) -> list[TextMessage]:
         """A tap on 👍 or 👎: the rating is stored once; the patient is thanked either way."""

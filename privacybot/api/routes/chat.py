@@ -158,25 +158,22 @@ async def send_message(
                 detail="The conversation could not be deleted just now. Please ask again in a "
                 f"moment, or write to {settings.clinic.contact_email}.",
             ) from None
-    shown = [ChatReply(**r) for r in replies]
     if not forgotten:
-        await _record_answer(request.app.state.answers, message.text, shown, "web")
-    return ChatTurn(conversation_id=conversation_id, replies=shown, forgotten=forgotten)
+        await _record_answer(request.app.state.answers, message.text, replies)
+    return ChatTurn(
+        conversation_id=conversation_id,
+        replies=[ChatReply(**r) for r in replies],
+        forgotten=forgotten,
+    )
 
 
-async def _record_answer(answers: AnswerLog, question: str, replies: list[ChatReply], channel: str):
+async def _record_answer(answers: AnswerLog, question: str, replies: list[dict]) -> None:
     """The turn's answer goes into the insights' log, and its reply gets feedback buttons. If
     the log cannot be written the patient still gets the answer, only without the buttons."""
-    for reply in replies:
-        try:
-            reply.feedback_id = await asyncio.to_thread(
-                answers.record, question, reply.custom, channel
-            )
-        except SQLAlchemyError:
-            logger.warning("the answer log could not be written; no feedback for this turn")
-            return
-        if reply.feedback_id:
-            return
+    try:
+        await asyncio.to_thread(answers.record_turn, question, replies, "web")
+    except SQLAlchemyError:
+        logger.warning("the answer log could not be written; no feedback for this turn")
 
 
 @router.post(
