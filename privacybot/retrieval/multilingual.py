@@ -64,3 +64,18 @@ def encode_meaning(texts: list[str]) -> np.ndarray:
 
 def encode_meaning_cached(texts: list[str], cache_dir: Path) -> np.ndarray:
     return remembered(texts, cache_dir, MODEL_NAME, encode_meaning)
+
+
+def encode_passages(texts: list[str]) -> np.ndarray:
+    """Unit-length embeddings of texts to be found by a question ("passage: " in e5's
+    asymmetric use; the question is encoded by `encode_meaning`, "query: ")."""
+    if not texts:
+        return np.zeros((0, DIMENSIONS), dtype=np.float32)
+    with _LOCK:
+        vectors = np.asarray(load_model().passage(list(texts)), dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+def encode_passages_cached(texts: list[str], cache_dir: Path) -> np.ndarray:
+    return remembered(texts, cache_dir, f"{MODEL_NAME} passage", encode_passages)

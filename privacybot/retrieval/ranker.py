@@ -16,6 +16,7 @@ import numpy as np
 
 from privacybot.corpus import Passage
 from privacybot.retrieval.index import NOT_COVERED, PolicyIndex
+from privacybot.retrieval.passage_search import PassageSearch
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,9 @@ class RankerWeights:
     # The policy covers the question unless its nearest "not covered" examples beat the best
     # section's examples by more than this.
     not_covered_margin: float = 0.03
+    # Weight of e5's asymmetric retrieval beside the reader's own similarity in the passage
+    # signal (retrieval/passage_search.py); 0: the reader's alone.
+    retrieval: float = 0.0
 
 
 @dataclass
@@ -59,6 +63,12 @@ class SectionRanker:
         self.weights = weights or RankerWeights()
         passages = index.policy.passages
         self._passage_sections = np.asarray([p.section for p in passages])
+        self.search = PassageSearch(
+            index.policy,
+            index.passage_vectors,
+            self.weights.retrieval,
+            getattr(index.reader, "cache_dir", None),
+        )
 
     def rank(self, question: str, vector: np.ndarray | None = None) -> SectionRanking:
         corrected = self.index.reader.correct(question)
@@ -68,7 +78,7 @@ class SectionRanker:
 
     def rank_vector(self, question: str, corrected: str, vector: np.ndarray) -> SectionRanking:
         w, index = self.weights, self.index
-        passage_sims = index.passage_vectors @ vector
+        passage_sims = self.search.similarity(corrected, vector)
         bank_sims = index.bank_vectors @ vector
         keywords = index.section_keywords.scores(index.reader.keywords(corrected))
 
