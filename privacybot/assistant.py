@@ -113,9 +113,9 @@ THRESHOLDS = {
 # on the dev sets of Hollowbrook and SAKURA's policy alone (docs/benchmarks.md); Japanese kept
 # its weights (no better on Midorinomori's or SAKURA's Japanese questions). Its passages are
 # also found by e5's question-to-document retrieval beside MiniLM (`retrieval`, see
-# retrieval/passage_search.py): +5 points on Hollowbrook, SAKURA alone unchanged, for 35 ms
-# more CPU a question; no better for Japanese or for a clinic with its own bank. A clinic's
-# tuning file can set `retrieval: 0`.
+# retrieval/passage_search.py), asked when MiniLM leaves two sections close: +5 points on
+# Hollowbrook, SAKURA alone unchanged, for 9 ms more CPU a question; no better for Japanese
+# or for a clinic with its own bank. A clinic's tuning file can set `retrieval: 0`.
 TOPICS_ONLY_WEIGHTS = {"en": RankerWeights(bank=0.4, passage=0.8, retrieval=0.5)}
 
 

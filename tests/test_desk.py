@@ -347,3 +347,29 @@ def test_a_paging_offset_beyond_what_the_database_holds_is_a_clear_422(service):
     response = service.get("/desk/api/requests", params={"offset": 2**114}, auth=STAFF)
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["query", "offset"]
+
+
+def test_a_connection_opened_while_another_process_reads_the_new_database_works(tmp_path):
+    """Two processes starting together: the first holds the fresh SQLite file in a read while
+    the second connects, so the second cannot switch it to write-ahead logging yet. It still
+    connects and writes (a turn's answer log failed with "database is locked"); a later
+    connection switches the file once the first is done."""
+    import sqlite3
+
+    from sqlalchemy import text
+
+    path = tmp_path / "desk.db"
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("CREATE TABLE t (x)")
+    other.execute("BEGIN")
+    other.execute("SELECT * FROM t").fetchall()
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT 1")).scalar() == 1
+    other.execute("COMMIT")
+    other.close()
+    engine.dispose()
+    with make_engine(f"sqlite:///{path}").connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        connection.execute(text("INSERT INTO t VALUES (1)"))
+        connection.commit()

@@ -19,11 +19,27 @@ def make_engine(url: str) -> Engine:
         def _sqlite_pragmas(connection, _record) -> None:  # noqa: ANN001 - DBAPI objects
             cursor = connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _use_wal(cursor)
             cursor.close()
 
         return engine
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+
+
+def _use_wal(cursor) -> None:  # noqa: ANN001 - a DBAPI cursor
+    """Write-ahead logging, once per database file (it is kept in the file). Switching needs
+    the file to itself, and SQLite refuses at once, without waiting, while another connection
+    reads it (two processes starting together): that connection then works in the file's
+    current mode, and the next one to connect switches."""
+    import sqlite3
+
+    if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+        return
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc) and "busy" not in str(exc):
+            raise
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

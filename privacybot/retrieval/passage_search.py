@@ -49,9 +49,17 @@ class PassageSearch:
             else:
                 self.documents = encode_passages_cached(texts, cache_dir)
 
+    @property
+    def fuses(self) -> bool:
+        return self.weight > 0
+
+    def own_similarity(self, vector) -> np.ndarray:
+        """The reader's similarity alone (no e5 call)."""
+        return np.asarray(_dense(self.reader_vectors @ vector)).ravel()
+
     def similarity(self, corrected: str, vector) -> np.ndarray:
         """The question's similarity to every passage, on the reader's scale."""
-        own = np.asarray(_dense(self.reader_vectors @ vector)).ravel()
+        own = self.own_similarity(vector)
         if self.weight <= 0 or own.size < 2:
             return own
         query = self.recent.get(corrected, lambda t: encode_meaning([t])[0])

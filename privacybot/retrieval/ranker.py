@@ -37,6 +37,10 @@ class RankerWeights:
     # Weight of e5's asymmetric retrieval beside the reader's own similarity in the passage
     # signal (retrieval/passage_search.py); 0: the reader's alone.
     retrieval: float = 0.0
+    # ...asked only when the reader alone leaves the first two sections closer than this (a
+    # question the reader ranks clearly is ranked the same with e5: 39% of Hollowbrook's and
+    # SAKURA's questions need it, at the same accuracy; docs/benchmarks.md).
+    retrieval_margin: float = 0.05
 
 
 @dataclass
@@ -77,8 +81,20 @@ class SectionRanker:
         return self.rank_vector(question, corrected, vector)
 
     def rank_vector(self, question: str, corrected: str, vector: np.ndarray) -> SectionRanking:
+        if not self.search.fuses:
+            return self._rank(question, corrected, vector, self.search.own_similarity(vector))
+        alone = self._rank(question, corrected, vector, self.search.own_similarity(vector))
+        if (
+            len(alone.scores) < 2
+            or alone.scores[0] - alone.scores[1] >= self.weights.retrieval_margin
+        ):
+            return alone
+        return self._rank(question, corrected, vector, self.search.similarity(corrected, vector))
+
+    def _rank(
+        self, question: str, corrected: str, vector: np.ndarray, passage_sims: np.ndarray
+    ) -> SectionRanking:
         w, index = self.weights, self.index
-        passage_sims = self.search.similarity(corrected, vector)
         bank_sims = index.bank_vectors @ vector
         keywords = index.section_keywords.scores(index.reader.keywords(corrected))
 
