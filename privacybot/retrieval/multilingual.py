@@ -54,12 +54,7 @@ def load_model():
 
 def encode_meaning(texts: list[str]) -> np.ndarray:
     """Unit-length embeddings, one row per text (float32)."""
-    if not texts:
-        return np.zeros((0, DIMENSIONS), dtype=np.float32)
-    with _LOCK:
-        vectors = np.asarray(load_model().query(list(texts)), dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)
+    return _encode(texts, "query")
 
 
 def encode_meaning_cached(texts: list[str], cache_dir: Path) -> np.ndarray:
@@ -69,13 +64,17 @@ def encode_meaning_cached(texts: list[str], cache_dir: Path) -> np.ndarray:
 def encode_passages(texts: list[str]) -> np.ndarray:
     """Unit-length embeddings of texts to be found by a question ("passage: " in e5's
     asymmetric use; the question is encoded by `encode_meaning`, "query: ")."""
-    if not texts:
-        return np.zeros((0, DIMENSIONS), dtype=np.float32)
-    with _LOCK:
-        vectors = np.asarray(load_model().passage(list(texts)), dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)
+    return _encode(texts, "passage")
 
 
 def encode_passages_cached(texts: list[str], cache_dir: Path) -> np.ndarray:
     return remembered(texts, cache_dir, f"{MODEL_NAME} passage", encode_passages)
+
+
+def _encode(texts: list[str], side: str) -> np.ndarray:
+    if not texts:
+        return np.zeros((0, DIMENSIONS), dtype=np.float32)
+    with _LOCK:
+        vectors = np.asarray(getattr(load_model(), side)(list(texts)), dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
