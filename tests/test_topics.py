@@ -18,13 +18,13 @@ from privacybot.topics import TopicsFileError, load_topics
 # Hollowbrook and Midorinomori are dev sets (the engine was tuned on them); Riverside and
 # Aozora are held out (written blind by helpers who saw only the policy).
 FLOORS = {
-    "hollowbrook": 0.65,  # 67.0%
+    "hollowbrook": 0.65,  # 66.5%
     "midorinomori": 0.72,  # 74.4%
     "riverside": 0.61,  # 63.5%
     "aozora": 0.75,  # 77.4%
 }
 # SAKURA's policy alone (no bank in any language), asked in English and in Japanese: a new
-# clinic offering both languages with one English policy. 66.3% and 53.6% (docs/benchmarks.md).
+# clinic offering both languages with one English policy. 66.6% and 53.6% (docs/benchmarks.md).
 POLICY_ONLY = {"en": ("tests/dev_questions.yml", 0.63), "ja": ("tests/ja_dev_questions.yml", 0.52)}
 
 

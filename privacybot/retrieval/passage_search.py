@@ -21,6 +21,7 @@ import numpy as np
 from privacybot.corpus import Policy
 from privacybot.retrieval.multilingual import (
     encode_meaning,
+    encode_passages,
     encode_passages_cached,
     meaning_available,
 )
@@ -42,12 +43,11 @@ class PassageSearch:
         self.documents = None
         if self.weight > 0:
             texts = titled_passages(policy)
-            if cache_dir is None:
-                from privacybot.retrieval.multilingual import encode_passages
-
-                self.documents = encode_passages(texts)
-            else:
-                self.documents = encode_passages_cached(texts, cache_dir)
+            self.documents = (
+                encode_passages(texts)
+                if cache_dir is None
+                else encode_passages_cached(texts, cache_dir)
+            )
 
     @property
     def fuses(self) -> bool:

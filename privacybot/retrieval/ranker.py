@@ -2,7 +2,8 @@
 
 Three signals per section, each measured on the patient's spelling-corrected question:
   * bank: similarity to the section's example questions (how patients ask about it),
-  * passage: similarity to the section's own passages, read with their context,
+  * passage: similarity to the section's own passages, read with their context (for a clinic
+    without a bank, fused with e5's question-to-document retrieval: passage_search.py),
   * keywords: BM25 over the section's lemmas (policy text plus its example questions).
 The policy is judged not to cover a question when its nearest example questions are ones the
 policy does not answer, or when no section is similar enough.
@@ -81,11 +82,10 @@ class SectionRanker:
         return self.rank_vector(question, corrected, vector)
 
     def rank_vector(self, question: str, corrected: str, vector: np.ndarray) -> SectionRanking:
-        if not self.search.fuses:
-            return self._rank(question, corrected, vector, self.search.own_similarity(vector))
         alone = self._rank(question, corrected, vector, self.search.own_similarity(vector))
         if (
-            len(alone.scores) < 2
+            not self.search.fuses
+            or len(alone.scores) < 2
             or alone.scores[0] - alone.scores[1] >= self.weights.retrieval_margin
         ):
             return alone
