@@ -11,10 +11,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.runtime import ASSISTANT, channel_language, kind_titles
+from actions.runtime import ASSISTANT, INTAKE, channel_language, kind_titles
+from privacybot.desk.confirmation import CODE_DIGITS, find_code
 from privacybot.desk.references import find_reference
 from privacybot.dialogue import AnswerContext, Turn
 from privacybot.handoff.form import kind_from_text
+from privacybot.handoff.intake_client import IntakeUnavailable
 from privacybot.replies import NextStep, Outcome, Reply
 from privacybot.replies.catalog import MessageCatalog
 
@@ -38,6 +40,7 @@ class ActionRespond(Action):
             context=AnswerContext.from_slot(tracker.get_slot("answer_context")),
             handoff_offered=bool(tracker.get_slot("handoff_offered")),
             shown_version=tracker.get_slot("policy_version_shown") or "",
+            awaiting_confirmation=tracker.get_slot("awaiting_confirmation") or "",
         )
         reply = ASSISTANT.respond(text, rasa_intents=ranking or None, language=hint, turn=turn)
         catalog = ASSISTANT.catalogs[reply.language]
@@ -53,6 +56,8 @@ class ActionRespond(Action):
             return [*remembered, *known, FollowupAction("status_form")]
         if reply.next_step == NextStep.REQUEST_FORM:
             return remembered + start_request_form(dispatcher, reply, text, catalog)
+        if reply.next_step == NextStep.CONFIRM_CODE:
+            return remembered + confirm_code(dispatcher, reply, tracker, text, catalog)
         say_reply(dispatcher, reply, catalog)
         return [*remembered, SlotSet("handoff_offered", reply.offer_handoff)]
 
@@ -67,6 +72,32 @@ def say_reply(dispatcher: CollectingDispatcher, reply: Reply, catalog: MessageCa
     payload = reply.payload()
     payload["text"] = reply.text
     dispatcher.utter_message(text=reply.text, json_message=payload, buttons=buttons)
+
+
+# After these, a number typed in the chat is no longer taken for the code.
+CODE_SETTLED = ("confirmed", "already", "expired", "locked", "invalid")
+
+
+def confirm_code(
+    dispatcher: CollectingDispatcher,
+    reply: Reply,
+    tracker: Tracker,
+    text: str,
+    catalog: MessageCatalog,
+) -> list[dict]:
+    """Check the code from the acknowledgment with the service, and say what came of it."""
+    reference = tracker.get_slot("awaiting_confirmation")
+    try:
+        outcome = INTAKE.confirm_code(reference, find_code(text) or "")
+    except IntakeUnavailable:
+        outcome = "unavailable"  # the reply's own text: try again, or follow the link
+    if outcome != "unavailable":
+        key = "code_expired" if outcome == "invalid" else f"code_{outcome}"
+        reply.text = catalog.say(key, reference=reference, digits=CODE_DIGITS)
+    payload = {**reply.payload(), "text": reply.text, "request_status": outcome}
+    dispatcher.utter_message(text=reply.text, json_message=payload)
+    settled = outcome in CODE_SETTLED
+    return [SlotSet("awaiting_confirmation", None)] if settled else []
 
 
 def start_request_form(

@@ -29,6 +29,7 @@ from actions.runtime import (
     payload,
 )
 from privacybot.desk import intake
+from privacybot.desk.confirmation import CODE_DIGITS
 from privacybot.handoff.form import (
     FORM_FIELDS,
     KINDS,
@@ -397,6 +398,14 @@ def discard_draft(key: str) -> bool:
     return False
 
 
+# What the patient is told once the request is stored, by requests.confirmation.
+SUBMITTED_MESSAGES = {
+    "required": "submitted_confirm",
+    "optional": "submitted_acknowledged",
+    "off": "submitted",
+}
+
+
 class ActionFinishRequest(Action):
     """After the form: submit a confirmed request, or confirm the cancellation. Either way the
     requester's details are cleared from the conversation."""
@@ -424,7 +433,7 @@ class ActionFinishRequest(Action):
         key = f"{tracker.sender_id}:{slot('request_form_id')}"
         channel = (tracker.get_latest_input_channel() or "chat")[:20]
         try:
-            reference = INTAKE.submit(request_fields(tracker), key, channel)
+            handed = INTAKE.submit(request_fields(tracker), key, channel)
         except DraftLost:  # nothing to send any more: say so, and start afresh
             say(dispatcher, catalog.say("draft_expired"), request_status="cancelled")
             return cleared
@@ -438,6 +447,17 @@ class ActionFinishRequest(Action):
             )
             return [SlotSet("request_confirmed", None), FollowupAction("request_form")]
         discard_draft(draft_key(tracker))  # stored; a draft left over is purged in time
-        text = catalog.say("submitted", reference=reference)
+        reference = handed.reference
+        text = catalog.say(
+            SUBMITTED_MESSAGES[handed.confirmation],
+            reference=reference,
+            hours=f"{SETTINGS.requests.confirmation_hours:g}",
+            digits=CODE_DIGITS,
+        )
         say(dispatcher, text, reference=reference, request_status="submitted")
-        return [*cleared, SlotSet("last_reference", reference)]
+        awaiting = reference if handed.confirmation != "off" else None
+        return [
+            *cleared,
+            SlotSet("last_reference", reference),
+            SlotSet("awaiting_confirmation", awaiting),
+        ]

@@ -20,6 +20,7 @@ import threading
 from dataclasses import dataclass
 
 from privacybot.corpus import Policy, load_policy, load_question_bank, require_sections_to_cite
+from privacybot.desk.confirmation import CODE_DIGITS, find_code
 from privacybot.desk.references import find_reference
 from privacybot.dialogue.context import AnswerContext, Turn, policy_terms
 from privacybot.handoff.form import is_yes, kind_from_text
@@ -263,6 +264,13 @@ class LanguageAssistant:
         # Asking how it is done is a question about the chat (step 5), whose answer says how.
         if intent == "forget_conversation" and not asks_how:
             return reply.say(Outcome.FORGET, "forget", intent, confidence)
+        # 2b. The code from the acknowledgment of the request this conversation just made.
+        if turn.awaiting_confirmation and find_code(text):
+            code = reply.say(
+                Outcome.REQUEST, "code_unavailable", "confirm_request", 1.0, digits=CODE_DIGITS
+            )
+            code.next_step = NextStep.CONFIRM_CODE
+            return code
         # 3. "Yes" to the offer of passing a request on, after an answer about requests.
         # Naming the kind of request in a short reply ("deletion, please") accepts it too.
         names_kind = self.cues.is_short_reply(text) and kind_from_text(text) not in (None, "other")

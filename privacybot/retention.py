@@ -5,6 +5,9 @@
 - LINE events (ids and status; the text goes once answered): the same number of days.
 - Request drafts (answers of a request form never sent): `draft_retention_hours`.
 - The insights' answer log (redacted questions, outcomes, votes): `insights.retention_days`.
+- Requests never confirmed by the patient (`requests.confirmation: required`), with their
+  trail and mails: `requests.confirmation_hours` after they were made (the clinic never had
+  them).
 Requests handed to the clinic are the clinic's records and stay until staff delete them.
 
 The service runs `purge` every `conversations.purge_interval_hours`; `privacybot purge` runs it
@@ -19,6 +22,7 @@ from datetime import timedelta
 from privacybot.conversation_store import ConversationStore
 from privacybot.desk.drafts import RequestDrafts
 from privacybot.desk.models import utcnow
+from privacybot.desk.service import RequestDesk
 from privacybot.insights.answers import AnswerLog
 from privacybot.line.inbox import LineInbox
 from privacybot.settings import ConversationSettings, InsightsSettings
@@ -30,6 +34,7 @@ class Purged:
     line_events: int
     drafts: int
     answers: int
+    unconfirmed_requests: int
 
 
 def purge(
@@ -39,6 +44,7 @@ def purge(
     line_inbox: LineInbox,
     drafts: RequestDrafts,
     answers: AnswerLog,
+    desk: RequestDesk,
 ) -> Purged:
     now = utcnow()
     return Purged(
@@ -46,4 +52,5 @@ def purge(
         line_events=line_inbox.purge_older_than(now - timedelta(days=settings.retention_days)),
         drafts=drafts.purge_older_than(now - timedelta(hours=settings.draft_retention_hours)),
         answers=answers.purge_older_than(now - timedelta(days=insights.retention_days)),
+        unconfirmed_requests=desk.purge_unconfirmed(now),
     )

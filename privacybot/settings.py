@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, EmailStr, Field, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -170,6 +171,9 @@ class InsightsSettings(BaseModel):
     group_similarity: float = Field(default=0.87, gt=0, le=1)
 
 
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
 class MailSettings(BaseModel):
     """SMTP for the mails to the clinic's contact address (clinic.contact_email)."""
 
@@ -177,6 +181,9 @@ class MailSettings(BaseModel):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     starttls: bool = False
+    # A CA certificate (PEM) to trust for the SMTP server besides the system's, e.g. a relay
+    # with the clinic's own certificate; empty: the system's trust store only.
+    tls_ca_file: str = ""
     username: str = ""
     password: str = Field(default="", repr=False)
     timeout_seconds: float = 10.0
@@ -184,6 +191,29 @@ class MailSettings(BaseModel):
     retry_base_seconds: float = 30.0
     retry_max_seconds: float = 3600.0
     poll_seconds: float = 5.0
+
+    @model_validator(mode="after")
+    def _password_only_over_tls(self) -> MailSettings:
+        if self.username and not self.starttls and self.smtp_host not in LOOPBACK_HOSTS:
+            raise ValueError(
+                "mail.username is set but mail.starttls is false: the SMTP password would "
+                f"cross the network to {self.smtp_host} unencrypted; set mail.starttls: true"
+            )
+        return self
+
+
+class RequestSettings(BaseModel):
+    """How a patient's request is verified and tracked."""
+
+    # The patient proves the e-mail address they gave by following the link (or typing the
+    # code) in the acknowledgment: required, the clinic is told once it is confirmed;
+    # optional, the clinic is told at once, marked unconfirmed; off, no confirmation asked.
+    confirmation: Literal["required", "optional", "off"] = "required"
+    # An unconfirmed request (confirmation: required) is deleted after this many hours.
+    confirmation_hours: float = Field(default=48.0, gt=0)
+    # The clinic's answer is due this many days after a request is received (APPI asks for
+    # one "without delay"; the desk lists overdue requests first).
+    due_days: int = Field(default=14, ge=1)
 
 
 class StaffSettings(BaseModel):
@@ -193,6 +223,9 @@ class StaffSettings(BaseModel):
 
 
 class ApiSettings(BaseModel):
+    # The service's address as patients reach it (e.g. https://chat.sakura-clinic.example),
+    # for the links in their e-mails; empty: services.api_url (this machine only).
+    public_url: str = ""
     # Shared secret the action server presents to the service's internal intake endpoints.
     internal_token: str = Field(default="", repr=False)
     # Web pages allowed to call the web chat from a browser (the clinic's site), e.g.
@@ -250,9 +283,15 @@ class Settings(BaseSettings):
     conversations: ConversationSettings = ConversationSettings()
     insights: InsightsSettings = InsightsSettings()
     mail: MailSettings = MailSettings()
+    requests: RequestSettings = RequestSettings()
     staff: StaffSettings = StaffSettings()
     api: ApiSettings = ApiSettings()
     line: LineSettings = LineSettings()
+
+    @property
+    def public_url(self) -> str:
+        """Where the links in patients' e-mails point."""
+        return (self.api.public_url or self.services.api_url).rstrip("/")
 
     @classmethod
     def settings_customise_sources(

@@ -165,7 +165,8 @@ def screenshots():
 import socket  # noqa: E402
 import threading  # noqa: E402
 from email import message_from_bytes  # noqa: E402
-from email.message import Message  # noqa: E402
+from email import policy as email_policy  # noqa: E402
+from email.message import EmailMessage  # noqa: E402
 
 
 def free_port() -> int:
@@ -186,14 +187,14 @@ class SmtpInbox:
 
     def __init__(self, port: int | None = None) -> None:
         self.port = port or free_port()
-        self.messages: list[Message] = []
+        self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self._lock = threading.Lock()
         self.controller = None
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd API
         with self._lock:
-            self.messages.append(message_from_bytes(envelope.content))
+            self.messages.append(message_from_bytes(envelope.content, policy=email_policy.default))
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 OK"
 
@@ -215,6 +216,39 @@ def smtp_inbox():
     inbox.start()
     yield inbox
     inbox.stop()
+
+
+def acknowledgment_in(inbox, reference: str, timeout: float = 20.0):
+    """The patient's acknowledgment of request `reference`, once it reaches the inbox."""
+    clinic = str(get_settings().clinic.contact_email)
+
+    def found():
+        return next(
+            (
+                m
+                for m in list(inbox.messages)
+                if reference in str(m["Subject"]) and m["To"] != clinic
+            ),
+            None,
+        )
+
+    assert _wait_for(found, timeout), f"no acknowledgment of {reference}"
+    return found()
+
+
+def confirm_by_link(inbox, reference: str):
+    """Do what the patient does: open the link in the acknowledgment and press the button."""
+    import re
+
+    import httpx
+
+    mail = acknowledgment_in(inbox, reference)
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    link = re.search(r"http://\S+/requests/confirm/[A-Za-z0-9_\-]+", text)[0]
+    assert httpx.get(link).status_code == 200  # opening it confirms nothing...
+    confirmed = httpx.post(link)  # ...the button does
+    assert confirmed.status_code == 200, confirmed.text
+    return confirmed
 
 
 @pytest.fixture(scope="session")

@@ -23,9 +23,12 @@ STAFF = ("nurse.sato", "correct horse battery staple")
 REFERENCE = re.compile(r"^PR-\d{4}-\d{6}$")
 
 
-def desk_settings(settings, database_url: str, smtp_port: int):
+def desk_settings(settings, database_url: str, smtp_port: int, confirmation: str = "off"):
+    """The service on these components; the desk's own tests take requests without the
+    patient's e-mail confirmation (tests/test_request_confirmation.py covers that)."""
     return settings.model_copy(
         update={
+            "requests": settings.requests.model_copy(update={"confirmation": confirmation}),
             "database": settings.database.model_copy(update={"url": database_url}),
             "mail": settings.mail.model_copy(
                 update={
@@ -72,6 +75,18 @@ def intake(client, **overrides):
     )
 
 
+CLINIC = "info@sakura-international-clinic.com"
+PATIENT = "taro.yamada@example.com"
+
+
+def mails_to(inbox, address: str) -> list:
+    return [m for m in list(inbox.messages) if m["To"] == address]
+
+
+def text_of(mail) -> str:
+    return mail.get_body(preferencelist=("plain",)).get_content()
+
+
 def rows(client, model):
     engine = make_engine(client.database_url)
     try:
@@ -93,15 +108,19 @@ def test_a_request_is_stored_and_mailed_to_the_clinic_with_its_reference(
     assert (stored.reference, stored.kind, stored.status) == (reference, "deletion", "received")
     assert stored.requester_name == "山田 太郎"
 
-    assert wait_for(lambda: smtp_inbox.messages)
-    [mail] = smtp_inbox.messages
-    assert mail["To"] == str(settings.clinic.contact_email)
-    assert smtp_inbox.envelopes[0][1] == [str(settings.clinic.contact_email)]
+    assert wait_for(lambda: mails_to(smtp_inbox, CLINIC) and mails_to(smtp_inbox, PATIENT))
+    [mail] = mails_to(smtp_inbox, str(settings.clinic.contact_email))
+    assert [CLINIC] in [recipients for _, recipients in smtp_inbox.envelopes]
     assert reference in mail["Subject"]
-    body = mail.get_payload(decode=True).decode()
+    body = text_of(mail)
     assert reference in body and "山田 太郎" in body and "Verify the requester's identity" in body
-    assert mail["Reply-To"] == "taro.yamada@example.com"
-    assert rows(service, OutboxMail)[0].status == "sent"
+    assert "E-mail check:  not asked" in body
+    assert mail["Reply-To"] == PATIENT
+    # The patient's acknowledgment: their reference, and the clinic to reply to.
+    [acknowledgment] = mails_to(smtp_inbox, PATIENT)
+    assert reference in acknowledgment["Subject"] and reference in text_of(acknowledgment)
+    assert acknowledgment["Reply-To"] == CLINIC
+    assert {row.status for row in rows(service, OutboxMail)} == {"sent"}
 
 
 def test_references_are_not_sequential(service):
@@ -120,9 +139,9 @@ def test_a_repeated_submission_creates_one_request_and_one_mail(service, smtp_in
     assert first.json()["reference"] == second.json()["reference"]
     assert second.json()["created"] is False
     assert len(rows(service, DataRequest)) == 1
-    assert wait_for(lambda: smtp_inbox.messages)
+    assert wait_for(lambda: mails_to(smtp_inbox, CLINIC) and mails_to(smtp_inbox, PATIENT))
     time.sleep(0.5)
-    assert len(smtp_inbox.messages) == 1
+    assert len(mails_to(smtp_inbox, CLINIC)) == len(mails_to(smtp_inbox, PATIENT)) == 1
 
 
 def test_with_smtp_down_the_request_is_safe_and_the_mail_goes_once_smtp_is_back(
@@ -132,17 +151,18 @@ def test_with_smtp_down_the_request_is_safe_and_the_mail_goes_once_smtp_is_back(
     response = intake(service)
     assert response.status_code == 201
     reference = response.json()["reference"]
-    assert wait_for(lambda: any(m.attempts >= 2 for m in rows(service, OutboxMail)))
-    [mail_row] = rows(service, OutboxMail)
-    assert mail_row.status == "pending" and "Error" in (mail_row.last_error or "")
+    assert wait_for(lambda: all(m.attempts >= 2 for m in rows(service, OutboxMail)))
+    mail_rows = rows(service, OutboxMail)
+    assert {row.to_address for row in mail_rows} == {CLINIC, PATIENT}
+    assert all(row.status == "pending" and "Error" in (row.last_error or "") for row in mail_rows)
     assert len(rows(service, DataRequest)) == 1
 
     smtp_inbox.start()
-    assert wait_for(lambda: smtp_inbox.messages)
-    time.sleep(1.0)  # several more sender rounds: the mail must not come twice
-    assert len(smtp_inbox.messages) == 1
-    assert reference in smtp_inbox.messages[0]["Subject"]
-    assert rows(service, OutboxMail)[0].status == "sent"
+    assert wait_for(lambda: len(smtp_inbox.messages) == 2)
+    time.sleep(1.0)  # several more sender rounds: no mail may come twice
+    assert len(mails_to(smtp_inbox, CLINIC)) == len(mails_to(smtp_inbox, PATIENT)) == 1
+    assert all(reference in m["Subject"] for m in smtp_inbox.messages)
+    assert {row.status for row in rows(service, OutboxMail)} == {"sent"}
 
 
 def test_a_crash_between_send_and_mark_does_not_lose_the_mail(settings, database_url, smtp_inbox):
@@ -152,8 +172,9 @@ def test_a_crash_between_send_and_mark_does_not_lose_the_mail(settings, database
 
     engine = make_engine(database_url)
     sessions = make_session_factory(engine)
-    mail_settings = desk_settings(settings, database_url, smtp_inbox.port).mail
-    desk = RequestDesk(sessions, settings.clinic)
+    setup = (settings, database_url, smtp_inbox.port)
+    mail_settings = desk_settings(*setup).mail
+    desk = RequestDesk(sessions, settings.clinic, requests=desk_settings(*setup).requests)
     desk.submit(
         RequestSubmission.validated(
             **{k: v for k, v in submission().items() if k not in ("idempotency_key", "channel")}
@@ -167,12 +188,12 @@ def test_a_crash_between_send_and_mark_does_not_lose_the_mail(settings, database
             raise OSError("process killed before the mail was marked sent")
 
     Outbox(sessions, mail_settings, CrashAfterSending(mail_settings)).deliver_due()
-    assert len(smtp_inbox.messages) == 1
-    assert sessions().scalar(select(OutboxMail.status)) == "pending"
+    assert len(smtp_inbox.messages) == 2  # the clinic's and the patient's
+    assert set(sessions().scalars(select(OutboxMail.status))) == {"pending"}
     time.sleep(0.3)
-    assert Outbox(sessions, mail_settings).deliver_due() == (1, 0)
-    assert len(smtp_inbox.messages) == 2
-    assert smtp_inbox.messages[0]["Message-ID"] == smtp_inbox.messages[1]["Message-ID"]
+    assert Outbox(sessions, mail_settings).deliver_due() == (2, 0)
+    first, again = smtp_inbox.messages[:2], smtp_inbox.messages[2:]
+    assert sorted(m["Message-ID"] for m in first) == sorted(m["Message-ID"] for m in again)
     engine.dispose()
 
 
@@ -208,10 +229,10 @@ def test_bad_input_gets_a_clear_reason_and_nothing_is_stored(
 def test_patient_text_never_reaches_a_mail_header(service, smtp_inbox, wait_for):
     description = "Subject: fake\r\nBcc: attacker@evil.test\r\n\r\nreal text"
     assert intake(service, description=description).status_code == 201
-    assert wait_for(lambda: smtp_inbox.messages)
-    mail = smtp_inbox.messages[0]
-    assert mail["Bcc"] is None and "fake" not in mail["Subject"]
-    assert smtp_inbox.envelopes[0][1] == ["info@sakura-international-clinic.com"]
+    assert wait_for(lambda: len(smtp_inbox.messages) == 2)
+    for mail in smtp_inbox.messages:
+        assert mail["Bcc"] is None and "fake" not in mail["Subject"]
+    assert sorted(recipients for _, recipients in smtp_inbox.envelopes) == [[CLINIC], [PATIENT]]
 
 
 def test_intake_requires_the_internal_token(service):
@@ -373,3 +394,20 @@ def test_a_connection_opened_while_another_process_reads_the_new_database_works(
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         connection.execute(text("INSERT INTO t VALUES (1)"))
         connection.commit()
+
+
+def test_the_migrations_build_exactly_the_tables_the_models_describe(database_url):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from privacybot.desk.migrate import upgrade_database
+    from privacybot.desk.models import Base
+
+    upgrade_database(database_url)
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    finally:
+        engine.dispose()
+    assert differences == []

@@ -9,6 +9,7 @@ import time
 import uuid
 
 import pytest
+from conftest import acknowledgment_in
 
 REFERENCE = re.compile(r"PR-\d{4}-\d{6}")
 
@@ -66,21 +67,45 @@ def test_a_deletion_request_ends_with_a_reference_a_stored_row_and_a_mail(
     done = patient.says("yes")
     reference = REFERENCE.search(done.texts[-1]).group(0)
     assert done.payload["reference"] == reference
-    assert "verify your identity" in done.texts[-1]
+    assert "follow the link in it, or type here the 6-digit code" in done.texts[-1]
+    assert "within 48 hours" in done.texts[-1]
     assert str(settings.clinic.contact_email) in done.texts[-1]
-
     assert db_rows(
         "select kind, requester_name, status from data_requests where reference = ?", reference
-    ) == [("deletion", "山田 太郎", "received")]
-    assert wait_for(lambda: any(reference in m["Subject"] for m in clinic_inbox.messages))
-    mail = next(m for m in clinic_inbox.messages if reference in m["Subject"])
-    assert mail["To"] == str(settings.clinic.contact_email)
-    assert reference in mail.get_payload(decode=True).decode()
+    ) == [("deletion", "山田 太郎", "unconfirmed")]
+
+    # The acknowledgment reaches the patient; the clinic hears nothing until they confirm.
+    acknowledgment = acknowledgment_in(clinic_inbox, reference)
+    assert acknowledgment["To"] == "taro.yamada@example.com"
+    text = acknowledgment.get_body(preferencelist=("plain",)).get_content()
+    code = re.search(r"code into the chat: (\d{6})", text)[1]
+    assert not clinic_mails(clinic_inbox, settings, reference)
+    wrong = patient.says(f"{(int(code) + 1) % 1_000_000:06d}")
+    assert "doesn't match" in wrong.texts[-1]
+    confirmed = patient.says(f"the code is {code[:3]} {code[3:]}")
+    assert "e-mail address is confirmed" in confirmed.texts[-1] and reference in confirmed.texts[-1]
+    assert db_rows("select status from data_requests where reference = ?", reference) == [
+        ("received",)
+    ]
+    assert wait_for(lambda: clinic_mails(clinic_inbox, settings, reference))
+    [mail] = clinic_mails(clinic_inbox, settings, reference)
+    assert (
+        "E-mail check:  confirmed by the requester"
+        in mail.get_body(preferencelist=("plain",)).get_content()
+    )
+    # A number typed later is a message like any other, not a code.
+    later = patient.says(code)
+    assert "confirmed" not in later.texts[-1] or "already" in later.texts[-1]
 
     again = patient.says("yes")
     assert not REFERENCE.search(" ".join(again.texts)) or reference in " ".join(again.texts)
     assert db_rows("select count(*) from data_requests where reference = ?", reference) == [(1,)]
-    assert len([m for m in clinic_inbox.messages if reference in m["Subject"]]) == 1
+    assert len(clinic_mails(clinic_inbox, settings, reference)) == 1
+
+
+def clinic_mails(inbox, settings, reference):
+    clinic = str(settings.clinic.contact_email)
+    return [m for m in list(inbox.messages) if reference in m["Subject"] and m["To"] == clinic]
 
 
 def test_bad_answers_are_explained_and_asked_again(rest):
@@ -157,7 +182,7 @@ def test_status_only_for_the_email_on_the_request(rest):
     owner = Patient(rest)
     owner.says(f"status of my request {reference}")
     answer = owner.says("status.check@example.com")
-    assert f"Request {reference}: received" in answer.texts[-1]
+    assert f"Request {reference}: waiting for you to confirm it" in answer.texts[-1]
 
     unknown = Patient(rest)
     unknown.says("what's the status of PR-2001-000001")
@@ -183,7 +208,8 @@ def test_with_smtp_down_the_patient_still_gets_a_reference_and_the_mail_comes_la
         ) == [("pending",)]
     finally:
         clinic_inbox.start()
-    assert wait_for(lambda: any(reference in m["Subject"] for m in clinic_inbox.messages))
+    # The acknowledgment, kept in the outbox, reaches the patient once, when SMTP is back.
+    assert acknowledgment_in(clinic_inbox, reference)["To"] == "maria@example.com"
     time.sleep(1.5)
     assert len([m for m in clinic_inbox.messages if reference in m["Subject"]]) == 1
 

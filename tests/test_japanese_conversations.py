@@ -9,6 +9,7 @@ import uuid
 
 import httpx
 import pytest
+from conftest import acknowledgment_in, confirm_by_link
 
 from tests.test_handoff import Patient
 from tests.test_line import event, wait_for_reply
@@ -67,9 +68,16 @@ def test_a_japanese_deletion_request_is_handed_over_in_japanese(
         "where reference = ?",
         reference,
     ) == [("deletion", NAME, "hanako@example.jp", DESCRIPTION, "ja")]
-    assert wait_for(lambda: any(reference in m["Subject"] for m in clinic_inbox.messages))
-    mail = next(m for m in clinic_inbox.messages if reference in m["Subject"])
-    body = mail.get_payload(decode=True).decode(mail.get_content_charset() or "utf-8")
+    assert "確認コード" in done.texts[-1]
+    acknowledgment = acknowledgment_in(clinic_inbox, reference)
+    assert "削除" in acknowledgment.get_body(preferencelist=("plain",)).get_content()
+    assert "ご請求 " + reference in confirm_by_link(clinic_inbox, reference).text
+    clinic = str(settings.clinic.contact_email)
+    assert wait_for(
+        lambda: any(reference in m["Subject"] and m["To"] == clinic for m in clinic_inbox.messages)
+    )
+    mail = next(m for m in clinic_inbox.messages if reference in m["Subject"] and m["To"] == clinic)
+    body = mail.get_body(preferencelist=("plain",)).get_content()
     assert NAME in body and DESCRIPTION in body
     # The clinic is told to answer in Japanese.
     assert "Language:      Japanese (the patient wrote in it: please answer in it)" in body

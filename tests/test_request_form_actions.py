@@ -9,6 +9,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from privacybot.handoff.form import FORM_FIELDS
+from privacybot.handoff.intake_client import Handed
 
 
 def tracker_with(slots: dict, text: str = "yes") -> Tracker:
@@ -67,7 +68,7 @@ def test_submitting_clears_the_requesters_details_from_the_conversation(form_act
 
     def submit(self, fields, key, channel):
         submitted.append(fields)
-        return "PR-2026-000001"
+        return Handed("PR-2026-000001", "required")
 
     monkeypatch.setattr(form_actions.INTAKE.__class__, "submit", submit)
     dispatcher = CollectingDispatcher()
@@ -79,6 +80,21 @@ def test_submitting_clears_the_requesters_details_from_the_conversation(form_act
     assert set(FORM_FIELDS) <= cleared(events)
     assert SlotSet("last_reference", "PR-2026-000001") in events
     assert "PR-2026-000001" in dispatcher.messages[0]["text"]
+    # the patient is asked to confirm from the e-mail, and the chat waits for the code
+    assert SlotSet("awaiting_confirmation", "PR-2026-000001") in events
+    assert "e-mail" in dispatcher.messages[0]["text"]
+
+
+def test_a_clinic_without_confirmation_does_not_wait_for_a_code(form_actions, monkeypatch):
+    monkeypatch.setattr(
+        form_actions.INTAKE.__class__,
+        "submit",
+        lambda self, fields, key, channel: Handed("PR-2026-000002", "off"),
+    )
+    dispatcher = CollectingDispatcher()
+    events = form_actions.ActionFinishRequest().run(dispatcher, tracker_with(FILLED), {})
+    assert SlotSet("awaiting_confirmation", None) in events
+    assert "PR-2026-000002" in dispatcher.messages[0]["text"]
 
 
 def test_cancelling_clears_the_details_and_submits_nothing(form_actions, monkeypatch):

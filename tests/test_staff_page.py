@@ -7,6 +7,7 @@ import uuid
 
 import httpx
 import pytest
+from conftest import confirm_by_link
 
 
 def submit_request(api_url: str, name: str) -> str:
@@ -27,11 +28,12 @@ def submit_request(api_url: str, name: str) -> str:
 
 
 def test_staff_page_lists_a_new_request_and_shows_a_status_change_in_its_audit_trail(
-    rasa_url, settings, browser, staff_user, screenshots
+    rasa_url, settings, browser, staff_user, screenshots, clinic_inbox
 ):
     api_url = settings.services.api_url
     name = "<img src=x onerror=alert(1)> Hanako"
     reference = submit_request(api_url, name)
+    confirm_by_link(clinic_inbox, reference)
 
     context = browser.new_context(
         http_credentials={"username": staff_user[0], "password": staff_user[1]}
@@ -47,9 +49,10 @@ def test_staff_page_lists_a_new_request_and_shows_a_status_change_in_its_audit_t
     page.locator("#detail-title").filter(has_text=reference).wait_for()
     assert "<script>" in page.locator("#detail-description").inner_text()
     page.get_by_role("button", name="Mark in progress").click()
-    page.locator("#audit li").nth(1).wait_for()
+    page.locator("#audit li").filter(has_text="received → in_progress").wait_for()
     trail = page.locator("#audit").inner_text()
     assert f"{staff_user[0]} · received → in_progress" in trail
+    assert "e-mail confirmed: unconfirmed → received" in trail
     row.locator("td", has_text="in_progress").wait_for(timeout=10_000)  # the list refreshed
     page.screenshot(path=str(screenshots / "staff-desk.png"), full_page=True)
     assert dialogs == []

@@ -20,7 +20,16 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from privacybot.api.assistant_client import AssistantClient
 from privacybot.api.errors import UnhandledErrors, validation_error
-from privacybot.api.routes import chat, desk, insights, intake, line, pages, widget
+from privacybot.api.routes import (
+    chat,
+    desk,
+    insights,
+    intake,
+    line,
+    pages,
+    patient_pages,
+    widget,
+)
 from privacybot.api.security import BodyLimit, RateLimits, SecurityHeaders
 from privacybot.api.sign_in_throttle import SignInThrottle
 from privacybot.conversation_store import ConversationStore
@@ -67,6 +76,7 @@ async def _run_purge(app: FastAPI) -> None:
                 app.state.line_inbox,
                 app.state.drafts,
                 app.state.answers,
+                app.state.desk,
             )
             logger.info("retention purge: %s", purged)
         except Exception:  # a database may be down: try again next interval
@@ -101,7 +111,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         domain = parseaddr(str(settings.mail.from_address))[1].rpartition("@")[2]
         app.state.settings = settings
         app.state.sign_in_throttle = SignInThrottle(settings.api)
-        app.state.desk = RequestDesk(sessions, settings.clinic, mail_domain=domain)
+        app.state.desk = RequestDesk(
+            sessions,
+            settings.clinic,
+            mail_domain=domain,
+            requests=settings.requests,
+            public_url=settings.public_url,
+        )
         app.state.drafts = RequestDrafts(sessions)
         app.state.answers = AnswerLog(sessions)
         app.state.outbox = Outbox(sessions, settings.mail)
@@ -174,6 +190,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(line.router)
     app.include_router(intake.router)
     app.include_router(desk.router)
+    app.include_router(patient_pages.router)
     app.include_router(insights.router)
     app.include_router(pages.router)
     app.include_router(widget.router)

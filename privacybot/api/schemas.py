@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
@@ -17,7 +17,7 @@ UtcDatetime = Annotated[
 Kind = Literal[
     "disclosure", "correction", "addition", "deletion", "stop_using", "complaint", "other"
 ]
-Status = Literal["received", "in_progress", "completed", "rejected"]
+Status = Literal["unconfirmed", "received", "in_progress", "completed", "rejected"]
 
 
 class IntakeRequest(BaseModel):
@@ -40,6 +40,21 @@ class IntakeRequest(BaseModel):
 class IntakeResponse(BaseModel):
     reference: str
     created: bool
+    confirmation: Literal["required", "optional", "off"] = Field(
+        description="required: the clinic gets the request once the patient confirms their "
+        "e-mail address; optional: the clinic has it, the patient is asked to confirm; off: "
+        "nothing to confirm"
+    )
+
+
+class CodeConfirmation(BaseModel):
+    reference: str = Field(max_length=100)
+    code: str = Field(max_length=20, description="the code from the patient's acknowledgment")
+
+
+class CodeOutcome(BaseModel):
+    outcome: Literal["confirmed", "already", "expired", "wrong", "locked", "invalid"]
+    reference: str
 
 
 class StatusQuery(BaseModel):
@@ -82,6 +97,10 @@ class RequestSummary(BaseModel):
     channel: str
     created_at: UtcDatetime
     updated_at: UtcDatetime
+    confirmed_at: UtcDatetime | None = Field(
+        default=None, description="when the requester proved their e-mail address"
+    )
+    due_on: date | None = Field(default=None, description="when the clinic's answer is due")
 
     @classmethod
     def of(cls, row: DataRequest) -> RequestSummary:

@@ -348,6 +348,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
     from privacybot.desk.database import make_engine, make_session_factory
     from privacybot.desk.drafts import RequestDrafts
     from privacybot.desk.migrate import upgrade_database
+    from privacybot.desk.service import RequestDesk
     from privacybot.insights.answers import AnswerLog
     from privacybot.line.inbox import LineInbox
     from privacybot.retention import purge
@@ -364,10 +365,12 @@ def cmd_purge(args: argparse.Namespace) -> int:
         LineInbox(sessions),
         RequestDrafts(sessions),
         AnswerLog(sessions),
+        RequestDesk(sessions, settings.clinic, requests=settings.requests),
     )
     print(
         f"purged {purged.conversation_events} conversation events, {purged.line_events} LINE "
-        f"events, {purged.drafts} request drafts, {purged.answers} answer records"
+        f"events, {purged.drafts} request drafts, {purged.answers} answer records, "
+        f"{purged.unconfirmed_requests} unconfirmed requests"
     )
     return 0
 

@@ -9,7 +9,9 @@ rather than losing it.
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 import smtplib
 import ssl
 from collections.abc import Callable
@@ -26,6 +28,7 @@ from privacybot.settings import MailSettings
 
 logger = logging.getLogger(__name__)
 CLAIM_SECONDS = 120
+LINK = re.compile(r"https?://[^\s<>\"]+")
 
 
 def new_message_id(domain: str) -> str:
@@ -42,10 +45,35 @@ def build_message(mail: OutboxMail, from_address: str) -> EmailMessage:
     message["Subject"] = mail.subject
     message["Message-ID"] = mail.message_id
     message["Date"] = formatdate(localtime=False)
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to it
     if mail.reply_to:
         message["Reply-To"] = mail.reply_to
     message.set_content(mail.body)
+    message.add_alternative(as_html(mail.body), subtype="html")
     return message
+
+
+def as_html(text: str) -> str:
+    """The text body as simple HTML: paragraphs, line breaks, and its links clickable; every
+    character of the text is escaped, so nothing in it can become markup."""
+
+    def paragraph(block: str) -> str:
+        pieces, last = [], 0
+        for match in LINK.finditer(block):
+            pieces.append(html.escape(block[last : match.start()]))
+            url = html.escape(match[0])
+            pieces.append(f'<a href="{url}">{url}</a>')
+            last = match.end()
+        pieces.append(html.escape(block[last:]))
+        return "<p>" + "".join(pieces).replace("\n", "<br>\n") + "</p>"
+
+    blocks = [b for b in re.split(r"\n\s*\n", text.strip()) if b.strip()]
+    return (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head>'
+        '<body style="font-family: sans-serif; line-height: 1.5">\n'
+        + "\n".join(paragraph(b) for b in blocks)
+        + "\n</body></html>\n"
+    )
 
 
 class SmtpSender:
@@ -56,7 +84,7 @@ class SmtpSender:
         s = self.settings
         with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.timeout_seconds) as smtp:
             if s.starttls:
-                smtp.starttls(context=ssl.create_default_context())
+                smtp.starttls(context=ssl.create_default_context(cafile=s.tls_ca_file or None))
             if s.username:
                 smtp.login(s.username, s.password)
             smtp.send_message(message)

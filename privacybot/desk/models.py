@@ -16,9 +16,11 @@ REQUEST_KINDS = (
     "complaint",
     "other",
 )
-STATUSES = ("received", "in_progress", "completed", "rejected")
-# Which status may follow which: a request is received, worked on, then closed.
+STATUSES = ("unconfirmed", "received", "in_progress", "completed", "rejected")
+# Which status staff may give after which: a request is received, worked on, then closed.
+# An unconfirmed one waits for the patient's confirmation (desk/confirmation.py), not staff.
 TRANSITIONS = {
+    "unconfirmed": (),
     "received": ("in_progress", "rejected"),
     "in_progress": ("completed", "rejected"),
     "completed": (),
@@ -52,6 +54,16 @@ class DataRequest(Base):
     status: Mapped[str] = mapped_column(String(20), default="received")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # The patient's proof of their e-mail address (desk/confirmation.py). Tokens are kept as
+    # their SHA-256 only: the database alone cannot follow a patient's link.
+    confirmed_at: Mapped[datetime | None] = mapped_column()
+    confirm_before: Mapped[datetime | None] = mapped_column()
+    confirm_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    confirm_code_hash: Mapped[str | None] = mapped_column(String(64))
+    confirm_code_failures: Mapped[int] = mapped_column(default=0)
+    access_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # When the clinic's answer is due (requests.due_days after it was received).
+    due_on: Mapped[date | None] = mapped_column(Date)
 
     events: Mapped[list[RequestEvent]] = relationship(
         back_populates="request", order_by="RequestEvent.id", cascade="all, delete-orphan"

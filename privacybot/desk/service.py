@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from privacybot.desk.confirmation import MAX_CODE_FAILURES, Secrets, code_digest, digest
 from privacybot.desk.intake import RequestSubmission
+from privacybot.desk.letters import Letter, PatientLetters
 from privacybot.desk.mail import new_message_id
-from privacybot.desk.models import STATUSES, TRANSITIONS, DataRequest, OutboxMail, RequestEvent
+from privacybot.desk.models import (
+    STATUSES,
+    TRANSITIONS,
+    DataRequest,
+    OutboxMail,
+    RequestEvent,
+    utcnow,
+)
 from privacybot.desk.references import new_reference, normalise_reference
-from privacybot.settings import ClinicProfile
+from privacybot.settings import ClinicProfile, RequestSettings
 
 LANGUAGE_NAMES = {"en": "English", "ja": "Japanese", "": "-"}
 KIND_LABELS = {
@@ -35,6 +46,34 @@ class DeskError(ValueError):
 class Submitted:
     reference: str
     created: bool  # False when the same submission was received before
+    # "required": the clinic gets it once the patient confirms; "optional": the clinic has it,
+    # the patient is asked to confirm; "off": the clinic has it, nothing to confirm.
+    confirmation: str = "off"
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What came of a patient's confirmation: confirmed, already (confirmed before), expired,
+    wrong (code), locked (too many wrong codes), invalid (no such link)."""
+
+    outcome: str
+    reference: str = ""
+    language: str | None = None
+    kind: str = ""
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PatientView:
+    """What the patient's status page shows: nothing staff wrote for themselves."""
+
+    reference: str
+    kind: str
+    status: str
+    language: str | None
+    created_at: datetime
+    due_on: date | None
+    history: list[tuple[datetime, str, str | None]] = field(default_factory=list)
 
 
 class RequestDesk:
@@ -43,10 +82,14 @@ class RequestDesk:
         session_factory: Callable[[], Session],
         clinic: ClinicProfile,
         mail_domain: str = "localhost",
+        requests: RequestSettings | None = None,
+        public_url: str = "http://127.0.0.1:8000",
     ) -> None:
         self.session_factory = session_factory
         self.clinic = clinic
         self.mail_domain = mail_domain
+        self.requests = requests or RequestSettings()
+        self.letters = PatientLetters(clinic, public_url)
 
     def submit(
         self, submission: RequestSubmission, idempotency_key: str, channel: str = "chat"
@@ -56,11 +99,15 @@ class RequestDesk:
         The same idempotency key (one confirmed form) always gives the same reference, so a
         repeated "yes" or a retried call never creates a second request.
         """
-        existing = self._by_idempotency_key(idempotency_key)
+        mode = self.requests.confirmation
+        existing = self._submitted_before(idempotency_key)
         if existing:
-            return Submitted(existing, created=False)
+            return existing
         for _ in range(5):
             reference = new_reference()
+            secrets = Secrets.new()
+            now = utcnow()
+            status = "unconfirmed" if mode == "required" else "received"
             try:
                 with self.session_factory() as session, session.begin():
                     request = DataRequest(
@@ -75,8 +122,17 @@ class RequestDesk:
                         description=submission.description,
                         channel=channel,
                         language=submission.language,
-                        status="received",
+                        status=status,
+                        created_at=now,
+                        access_token_hash=digest(secrets.access_token),
+                        due_on=self._due_on(now) if status == "received" else None,
                     )
+                    if mode != "off":
+                        request.confirm_token_hash = digest(secrets.confirm_token)
+                        request.confirm_code_hash = code_digest(reference, secrets.code)
+                        request.confirm_before = now + timedelta(
+                            hours=self.requests.confirmation_hours
+                        )
                     session.add(request)
                     session.flush()
                     session.add(
@@ -84,16 +140,25 @@ class RequestDesk:
                             request_id=request.id,
                             actor=f"patient via {channel}",
                             action="created",
-                            to_status="received",
+                            to_status=status,
                         )
                     )
-                    session.add(self._clinic_mail(request))
-                return Submitted(reference, created=True)
+                    session.add(
+                        self._patient_mail(
+                            request,
+                            self.letters.acknowledgment(
+                                request, secrets, mode, self.requests.confirmation_hours
+                            ),
+                        )
+                    )
+                    if status == "received":
+                        session.add(self._clinic_mail(request))
+                return Submitted(reference, created=True, confirmation=mode)
             except IntegrityError:
-                existing = self._by_idempotency_key(idempotency_key)
+                existing = self._submitted_before(idempotency_key)
                 if existing:
-                    return Submitted(existing, created=False)
-                continue  # a reference collision: draw another number
+                    return existing
+                continue  # a reference (or token) collision: draw again
         raise RuntimeError("could not allocate a unique reference")
 
     def status_for_requester(self, reference: str, email: str) -> str | None:
@@ -181,13 +246,163 @@ class RequestDesk:
                 )
             )
             request.status = new_status
+            session.add(self._patient_mail(request, self.letters.status_update(request)))
         return self.get(reference)
 
-    def _by_idempotency_key(self, key: str) -> str | None:
+    def confirm_by_token(self, token: str) -> Confirmation:
+        """The patient opened the link in their acknowledgment and said yes."""
+        return self._confirm(DataRequest.confirm_token_hash == digest(token), code=None)
+
+    def confirm_by_code(self, reference: str, code: str) -> Confirmation:
+        """The patient typed the code from their acknowledgment into the chat."""
+        reference = normalise_reference(reference) or ""
+        return self._confirm(DataRequest.reference == reference, code=code)
+
+    def _confirm(self, where, code: str | None) -> Confirmation:
+        now = utcnow()
+        with self.session_factory() as session, session.begin():
+            request = session.scalar(select(DataRequest).where(where).with_for_update())
+            if request is None or request.confirm_token_hash is None:
+                return Confirmation("invalid")
+
+            def outcome(name: str) -> Confirmation:
+                return Confirmation(
+                    name, request.reference, request.language, request.kind, request.created_at
+                )
+
+            if request.confirmed_at is not None:
+                return outcome("already")
+            if request.confirm_before is not None and request.confirm_before < now:
+                return outcome("expired")
+            if code is not None:
+                if request.confirm_code_failures >= MAX_CODE_FAILURES:
+                    return outcome("locked")
+                expected = request.confirm_code_hash or ""
+                if not hmac.compare_digest(expected, code_digest(request.reference, code)):
+                    request.confirm_code_failures += 1
+                    locked = request.confirm_code_failures >= MAX_CODE_FAILURES
+                    return outcome("locked" if locked else "wrong")
+            request.confirmed_at = now
+            event = RequestEvent(
+                request_id=request.id,
+                actor="patient (e-mail address confirmed: "
+                + ("code typed in the chat)" if code is not None else "link in the e-mail)"),
+                action="confirmed",
+            )
+            if request.status == "unconfirmed":
+                event.from_status, event.to_status = "unconfirmed", "received"
+                request.status = "received"
+                request.due_on = self._due_on(now)
+                session.add(self._clinic_mail(request))
+            session.add(event)
+            return outcome("confirmed")
+
+    def pending_confirmation(self, token: str) -> Confirmation:
+        """What the confirmation link is about, before the patient says yes (a GET: mail
+        scanners open links, so opening one confirms nothing)."""
+        with self.session_factory() as session:
+            request = session.scalar(
+                select(DataRequest).where(DataRequest.confirm_token_hash == digest(token))
+            )
+            if request is None:
+                return Confirmation("invalid")
+            state = (
+                "already"
+                if request.confirmed_at is not None
+                else "expired"
+                if request.confirm_before is not None and request.confirm_before < utcnow()
+                else "pending"
+            )
+            return Confirmation(
+                state, request.reference, request.language, request.kind, request.created_at
+            )
+
+    def status_page_language(self, access_token: str) -> str | None:
+        """The patient's language for their status page, before the e-mail check."""
         with self.session_factory() as session:
             return session.scalar(
-                select(DataRequest.reference).where(DataRequest.idempotency_key == key)
+                select(DataRequest.language).where(
+                    DataRequest.access_token_hash == digest(access_token)
+                )
             )
+
+    def patient_view(self, access_token: str, email: str) -> PatientView | None:
+        """The request behind a status link, only with the e-mail address given on it (the
+        same answer for a wrong address and an unknown link)."""
+        with self.session_factory() as session:
+            request = session.scalar(
+                select(DataRequest)
+                .options(selectinload(DataRequest.events))
+                .where(DataRequest.access_token_hash == digest(access_token))
+            )
+            given = str(email or "").strip().lower().encode()
+            if request is None or not hmac.compare_digest(
+                request.contact_email.lower().encode(), given
+            ):
+                return None
+            history = [
+                (event.at, event.action, event.to_status)
+                for event in request.events
+                if event.action in ("created", "confirmed", "status_changed")
+            ]
+            return PatientView(
+                reference=request.reference,
+                kind=request.kind,
+                status=request.status,
+                language=request.language,
+                created_at=request.created_at,
+                due_on=request.due_on,
+                history=history,
+            )
+
+    def purge_unconfirmed(self, now: datetime | None = None) -> int:
+        """Delete requests never confirmed in time, with their trail and mails (the clinic
+        never received them)."""
+        now = now or utcnow()
+        with self.session_factory() as session, session.begin():
+            ids = session.scalars(
+                select(DataRequest.id).where(
+                    DataRequest.status == "unconfirmed", DataRequest.confirm_before < now
+                )
+            ).all()
+            if ids:
+                session.execute(delete(OutboxMail).where(OutboxMail.request_id.in_(ids)))
+                session.execute(delete(RequestEvent).where(RequestEvent.request_id.in_(ids)))
+                session.execute(delete(DataRequest).where(DataRequest.id.in_(ids)))
+            return len(ids)
+
+    def _due_on(self, received: datetime) -> date:
+        return (received + timedelta(days=self.requests.due_days)).date()
+
+    def _submitted_before(self, key: str) -> Submitted | None:
+        with self.session_factory() as session:
+            row = session.execute(
+                select(
+                    DataRequest.reference, DataRequest.status, DataRequest.confirm_token_hash
+                ).where(DataRequest.idempotency_key == key)
+            ).first()
+        if row is None:
+            return None
+        reference, status, token = row
+        mode = "required" if status == "unconfirmed" else ("off" if token is None else "optional")
+        return Submitted(reference, created=False, confirmation=mode)
+
+    def _patient_mail(self, request: DataRequest, letter: Letter) -> OutboxMail:
+        return OutboxMail(
+            request_id=request.id,
+            message_id=new_message_id(self.mail_domain),
+            to_address=request.contact_email,
+            subject=letter.subject,
+            body=letter.body,
+            reply_to=str(self.clinic.contact_email),
+        )
+
+    def _confirmation_note(self, request: DataRequest) -> str:
+        if request.confirmed_at is not None:
+            return f"confirmed by the requester at {request.confirmed_at:%Y-%m-%d %H:%M} UTC"
+        if request.confirm_token_hash is None:
+            return "not asked (requests.confirmation: off)"
+        return "NOT YET CONFIRMED: the requester has been asked to confirm the address"
 
     def _clinic_mail(self, request: DataRequest) -> OutboxMail:
         on_behalf = (
@@ -209,6 +424,10 @@ class RequestDesk:
                 f"Language:      {LANGUAGE_NAMES.get(language, language)}"
                 + (" (the patient wrote in it: please answer in it)" if language else ""),
                 f"Received:      {request.created_at:%Y-%m-%d %H:%M} UTC",
+                f"Answer due:    {request.due_on:%Y-%m-%d}"
+                if request.due_on
+                else "Answer due:    -",
+                "E-mail check:  " + self._confirmation_note(request),
                 "",
                 "Description (as typed by the requester):",
                 request.description,

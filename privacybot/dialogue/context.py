@@ -70,3 +70,6 @@ class Turn:
     # A form is collecting a request's details (or finding one): a question asked here is
     # about the request or the policy, not another topic.
     in_form: bool = False
+    # The reference of a request this conversation made, waiting for the code from its
+    # acknowledgment e-mail ("" when none).
+    awaiting_confirmation: str = ""

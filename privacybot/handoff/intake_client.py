@@ -19,6 +19,12 @@ class IntakeRejected(ValueError):
         super().__init__(f"{field}: {reason}")
 
 
+@dataclass(frozen=True)
+class Handed:
+    reference: str
+    confirmation: str  # required | optional | off: see privacybot.desk.service.Submitted
+
+
 @dataclass
 class IntakeClient:
     base_url: str
@@ -39,8 +45,9 @@ class IntakeClient:
     def from_settings(cls, settings: Settings) -> IntakeClient:
         return cls(settings.services.api_url, settings.api.internal_token)
 
-    def submit(self, fields: dict, idempotency_key: str, channel: str) -> str:
-        """The request's reference; the same key always gives the same reference."""
+    def submit(self, fields: dict, idempotency_key: str, channel: str) -> Handed:
+        """The request's reference (the same key always gives the same one), and whether the
+        patient is to confirm their e-mail address."""
         body = {**fields, "idempotency_key": idempotency_key, "channel": channel}
         response = self._post("/internal/requests", body)
         if response.status_code == 422:
@@ -50,7 +57,17 @@ class IntakeClient:
             raise IntakeRejected(str(location[-1]), problem.get("msg", "invalid request"))
         if response.status_code not in (200, 201):
             raise IntakeUnavailable(f"intake answered {response.status_code}")
-        return response.json()["reference"]
+        answer = response.json()
+        return Handed(answer["reference"], answer.get("confirmation", "off"))
+
+    def confirm_code(self, reference: str, code: str) -> str:
+        """confirmed, already, expired, wrong, locked or invalid."""
+        response = self._post(
+            "/internal/requests/confirm-code", {"reference": reference, "code": code}
+        )
+        if response.status_code != 200:
+            raise IntakeUnavailable(f"confirmation answered {response.status_code}")
+        return response.json()["outcome"]
 
     def status(self, reference: str, email: str) -> str | None:
         response = self._post(

@@ -58,9 +58,10 @@ class AnswerLog:
         Only the assistant's own reading of a message is recorded: its replies carry the
         `next_step` it decided (privacybot/replies/reply.py). A request form's prompts do not:
         what the patient typed at a form step is a personal detail (a bare name, which the
-        redactor cannot tell from other words), never a question for the insights."""
+        redactor cannot tell from other words), never a question for the insights; nor is
+        the code from a request's acknowledgment, typed to confirm it."""
         outcome = str(reply.get("outcome") or "")
-        if outcome not in RECORDED_OUTCOMES or "next_step" not in reply:
+        if outcome not in RECORDED_OUTCOMES or reply.get("next_step") in (None, "confirm_code"):
             return None
         sections = [str(int(s)) for s in reply.get("sections") or [] if _is_int(s)]
         record = AnswerRecord(

@@ -24,6 +24,7 @@ class NextStep(StrEnum):
     REPLY = "reply"  # say the reply and wait for the next message
     REQUEST_FORM = "request_form"  # collect a request's details
     STATUS_FORM = "status_form"  # find a request and tell its status
+    CONFIRM_CODE = "confirm_code"  # the code from a request's acknowledgment, to check
 
 
 @dataclass

@@ -7,6 +7,8 @@ from sqlalchemy.exc import OperationalError
 
 from privacybot.api.deps import get_desk, require_internal_token
 from privacybot.api.schemas import (
+    CodeConfirmation,
+    CodeOutcome,
     DraftFields,
     IntakeRequest,
     IntakeResponse,
@@ -103,7 +105,29 @@ def submit_request(
     request.app.state.outbox_wakeup.set()
     if not submitted.created:
         response.status_code = status.HTTP_200_OK
-    return IntakeResponse(reference=submitted.reference, created=submitted.created)
+    return IntakeResponse(
+        reference=submitted.reference,
+        created=submitted.created,
+        confirmation=submitted.confirmation,
+    )
+
+
+@router.post(
+    "/requests/confirm-code",
+    response_model=CodeOutcome,
+    responses={503: {"description": "storage unavailable"}},
+)
+def confirm_by_code(
+    body: CodeConfirmation, request: Request, desk: RequestDesk = Depends(get_desk)
+) -> CodeOutcome:
+    """The patient typed the code from their acknowledgment into the chat."""
+    try:
+        found = desk.confirm_by_code(body.reference, body.code)
+    except OperationalError:
+        raise STORAGE_DOWN from None
+    if found.outcome == "confirmed":
+        request.app.state.outbox_wakeup.set()
+    return CodeOutcome(outcome=found.outcome, reference=found.reference or body.reference)
 
 
 @router.post(

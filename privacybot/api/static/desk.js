@@ -1,8 +1,8 @@
 // Staff desk: lists requests, opens one, moves its status. Every value is shown with
 // textContent, never as HTML: the fields were typed by patients.
 "use strict";
-const NEXT = { received: ["in_progress", "rejected"], in_progress: ["completed", "rejected"],
-               completed: [], rejected: [] };
+const NEXT = { unconfirmed: [], received: ["in_progress", "rejected"],
+               in_progress: ["completed", "rejected"], completed: [], rejected: [] };
 const api = (path, options) => fetch("/desk/api" + path, { credentials: "same-origin",
   headers: { "Content-Type": "application/json" }, ...options }).then(async (r) => {
     const body = await r.json().catch(() => ({}));
@@ -24,7 +24,7 @@ async function loadList() {
     row.tabIndex = 0;
     row.dataset.reference = item.reference;
     row.append(cell(item.reference), cell(item.kind), cell(item.status),
-               cell(item.requester_name), cell(when(item.created_at)));
+               cell(item.requester_name), cell(when(item.created_at)), cell(item.due_on || "-"));
     row.addEventListener("click", () => openRequest(item.reference));
     row.addEventListener("keydown", (e) => { if (e.key === "Enter") openRequest(item.reference); });
     body.append(row);
@@ -40,7 +40,8 @@ async function openRequest(reference) {
   for (const [label, value] of [["Name", r.requester_name], ["E-mail", r.contact_email],
       ["Phone", r.phone || "-"], ["On behalf of", r.on_behalf_of === "self" ? "themself" :
       `someone else (${r.relationship_to_patient})`], ["Channel", r.channel],
-      ["Received", when(r.created_at)]]) {
+      ["Received", when(r.created_at)], ["Answer due", r.due_on || "-"],
+      ["E-mail check", r.confirmed_at ? "confirmed " + when(r.confirmed_at) : "not confirmed"]]) {
     const dt = document.createElement("dt"); dt.textContent = label;
     const dd = document.createElement("dd"); dd.textContent = value;
     fields.append(dt, dd);
@@ -48,6 +49,13 @@ async function openRequest(reference) {
   document.getElementById("detail-description").textContent = r.description;
   const actions = document.getElementById("actions");
   actions.replaceChildren();
+  if (r.status === "unconfirmed") {
+    const waiting = document.createElement("p");
+    waiting.className = "hint";
+    waiting.textContent = "Waiting for the requester to confirm their e-mail address " +
+      "(the link or code in their acknowledgment). Nothing to do yet.";
+    actions.append(waiting);
+  }
   for (const next of NEXT[r.status]) {
     const button = document.createElement("button");
     button.type = "button";
@@ -60,8 +68,9 @@ async function openRequest(reference) {
   audit.replaceChildren();
   for (const e of r.events) {
     const li = document.createElement("li");
-    li.textContent = `${when(e.at)} · ${e.actor} · ` + (e.action === "created" ? "received" :
-      `${e.from_status} → ${e.to_status}`) + (e.note ? ` · ${e.note}` : "");
+    li.textContent = `${when(e.at)} · ${e.actor} · ` + (e.action === "created" ? e.to_status :
+      (e.action === "confirmed" ? "e-mail confirmed" + (e.to_status ? `: ${e.from_status} → ${e.to_status}` : "") :
+      `${e.from_status} → ${e.to_status}`)) + (e.note ? ` · ${e.note}` : "");
     audit.append(li);
   }
 }
