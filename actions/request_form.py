@@ -31,8 +31,6 @@ from actions.runtime import (
 from privacybot.desk import intake
 from privacybot.desk.confirmation import CODE_DIGITS
 from privacybot.handoff.form import (
-    FORM_FIELDS,
-    KINDS,
     field_to_change,
     is_cancel,
     is_skip,
@@ -40,30 +38,19 @@ from privacybot.handoff.form import (
     kind_from_text,
     on_behalf_from_text,
 )
+from privacybot.handoff.form_spec import (
+    CONFIRM_BUTTONS,
+    FIELDS,
+    FORM_FIELDS,
+    KINDS,
+    REQUEST_FORM,
+    FormField,
+    required_slots,
+)
 from privacybot.handoff.intake_client import IntakeRejected, IntakeUnavailable
 from privacybot.replies.catalog import MessageCatalog
 
-NO_PHONE = "-"
-# What the conversation holds instead of the requester's details: the details themselves are
-# kept in the service's request draft (privacybot.desk.drafts), never in Rasa's tracker store.
-PLACEHOLDERS = {
-    "requester_name": "[NAME]",
-    "contact_email": "[EMAIL]",
-    "phone": "[PHONE]",
-    "relationship": "[RELATIONSHIP]",
-    "request_description": "[DESCRIPTION]",
-}
-PROMPTS = {
-    "request_kind": "ask_request_kind",
-    "requester_name": "ask_requester_name",
-    "contact_email": "ask_contact_email",
-    "phone": "ask_phone",
-    "on_behalf_of": "ask_on_behalf_of",
-    "relationship": "ask_relationship",
-    "request_description": "ask_request_description",
-    "status_reference": "status_ask_reference",
-    "status_email": "status_ask_email",
-}
+SKIPPED = "-"  # what a skippable field (form_spec.FormField.skippable) holds when skipped
 SLOTS_TO_CLEAR = (*FORM_FIELDS, "request_confirmed", "request_cancelled", "request_form_id")
 
 
@@ -76,12 +63,7 @@ def say(
 
 
 def buttons_for(slot: str, catalog: MessageCatalog) -> list[dict]:
-    keys = {
-        "request_kind": [f"kind_{kind}" for kind in KINDS],
-        "on_behalf_of": ["on_behalf_self", "on_behalf_other"],
-        "phone": ["skip_button"],
-        "request_confirmed": ["confirm_yes", "confirm_change", "confirm_cancel"],
-    }.get(slot, [])
+    keys = CONFIRM_BUTTONS if slot == "request_confirmed" else FIELDS[slot].buttons
     return [{"title": catalog.say(key), "payload": catalog.say(key)} for key in keys]
 
 
@@ -99,39 +81,20 @@ class AskSlot:
         catalog = catalog_for(tracker)
         say(
             dispatcher,
-            catalog.say(PROMPTS[self.slot]),
+            catalog.say(FIELDS[self.slot].prompt),
             buttons_for(self.slot, catalog),
             form_slot=self.slot,
         )
         return []
 
 
-class AskRequestKind(AskSlot, Action):
-    slot = "request_kind"
+def ask_action(field: FormField) -> type[Action]:
+    """The action that asks for one field (action_ask_<slot>), made from the form's table."""
+    name = "Ask" + "".join(part.title() for part in field.slot.split("_"))
+    return type(name, (AskSlot, Action), {"slot": field.slot, "__module__": __name__})
 
 
-class AskRequesterName(AskSlot, Action):
-    slot = "requester_name"
-
-
-class AskContactEmail(AskSlot, Action):
-    slot = "contact_email"
-
-
-class AskPhone(AskSlot, Action):
-    slot = "phone"
-
-
-class AskOnBehalfOf(AskSlot, Action):
-    slot = "on_behalf_of"
-
-
-class AskRelationship(AskSlot, Action):
-    slot = "relationship"
-
-
-class AskRequestDescription(AskSlot, Action):
-    slot = "request_description"
+ASK_ACTIONS = [ask_action(field) for field in REQUEST_FORM]
 
 
 class AskRequestConfirmed(Action):
@@ -176,7 +139,7 @@ def request_fields(tracker: Tracker) -> dict[str, Any]:
     if not draft:
         raise DraftLost
     slot = tracker.get_slot
-    phone = draft.get("phone") if slot("phone") not in (None, NO_PHONE) else None
+    phone = draft.get("phone") if slot("phone") not in (None, SKIPPED) else None
     return {
         "kind": slot("request_kind"),
         "requester_name": draft.get("requester_name"),
@@ -225,9 +188,7 @@ class ValidateRequestForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        if tracker.get_slot("on_behalf_of") == "self":
-            return [s for s in domain_slots if s != "relationship"]
-        return domain_slots
+        return required_slots(domain_slots, tracker.get_slot)
 
     def _screen(
         self, value: Any, dispatcher: CollectingDispatcher, slot: str, tracker: Tracker
@@ -254,7 +215,7 @@ class ValidateRequestForm(FormValidationAction):
         except IntakeUnavailable:
             say(dispatcher, catalog_for(tracker).say("draft_unavailable"), request_status="failed")
             return stop_form(request_cancelled=True)
-        return {slot: PLACEHOLDERS[slot]}
+        return {slot: FIELDS[slot].placeholder}
 
     def _invalid(
         self,
@@ -265,6 +226,23 @@ class ValidateRequestForm(FormValidationAction):
     ) -> dict:
         say(dispatcher, invalid_answer(catalog_for(tracker), error), form_slot=slot)
         return {slot: None}
+
+    def _validate_text(
+        self, field: FormField, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        """A free-text answer: checked by the intake's own check, kept in the draft."""
+        slot = field.slot
+        if (stop := self._screen(value, dispatcher, slot, tracker)) is not None:
+            return stop
+        if field.skippable and is_skip(str(value)):
+            return {slot: SKIPPED}
+        try:
+            cleaned = getattr(intake, field.check)(str(value))
+        except intake.FieldError as error:
+            return self._invalid(dispatcher, tracker, slot, error)
+        if not cleaned and field.skippable:
+            return {slot: SKIPPED}
+        return self._keep(dispatcher, tracker, slot, cleaned)
 
     def validate_request_kind(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -277,43 +255,6 @@ class ValidateRequestForm(FormValidationAction):
         if kind is None:
             say(dispatcher, catalog_for(tracker).say("unclear_kind"), form_slot="request_kind")
         return {"request_kind": kind}
-
-    def validate_requester_name(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        if (stop := self._screen(value, dispatcher, "requester_name", tracker)) is not None:
-            return stop
-        try:
-            name = intake.clean_name(str(value))
-        except intake.FieldError as error:
-            return self._invalid(dispatcher, tracker, "requester_name", error)
-        return self._keep(dispatcher, tracker, "requester_name", name)
-
-    def validate_contact_email(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        if (stop := self._screen(value, dispatcher, "contact_email", tracker)) is not None:
-            return stop
-        try:
-            email = intake.clean_email(str(value))
-        except intake.FieldError as error:
-            return self._invalid(dispatcher, tracker, "contact_email", error)
-        return self._keep(dispatcher, tracker, "contact_email", email)
-
-    def validate_phone(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        if (stop := self._screen(value, dispatcher, "phone", tracker)) is not None:
-            return stop
-        if is_skip(str(value)):
-            return {"phone": NO_PHONE}
-        try:
-            phone = intake.clean_phone(str(value))
-        except intake.FieldError as error:
-            return self._invalid(dispatcher, tracker, "phone", error)
-        if not phone:
-            return {"phone": NO_PHONE}
-        return self._keep(dispatcher, tracker, "phone", phone)
 
     def validate_on_behalf_of(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -328,28 +269,6 @@ class ValidateRequestForm(FormValidationAction):
         if choice is None:
             say(dispatcher, catalog_for(tracker).say("unclear_on_behalf"), form_slot="on_behalf_of")
         return {"on_behalf_of": choice}
-
-    def validate_relationship(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        if (stop := self._screen(value, dispatcher, "relationship", tracker)) is not None:
-            return stop
-        try:
-            relationship = intake.clean_relationship(str(value), "other")
-        except intake.FieldError as error:
-            return self._invalid(dispatcher, tracker, "relationship", error)
-        return self._keep(dispatcher, tracker, "relationship", relationship)
-
-    def validate_request_description(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        if (stop := self._screen(value, dispatcher, "request_description", tracker)) is not None:
-            return stop
-        try:
-            description = intake.clean_description(str(value))
-        except intake.FieldError as error:
-            return self._invalid(dispatcher, tracker, "request_description", error)
-        return self._keep(dispatcher, tracker, "request_description", description)
 
     def validate_request_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -380,6 +299,20 @@ class ValidateRequestForm(FormValidationAction):
             form_slot="request_confirmed",
         )
         return {"request_confirmed": None}
+
+
+def _text_validator(field: FormField):
+    def validate(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        return self._validate_text(field, value, dispatcher, tracker)
+
+    validate.__name__ = f"validate_{field.slot}"
+    return validate
+
+
+# validate_<slot> of every free-text field, which rasa-sdk looks up by name.
+for _field in REQUEST_FORM:
+    if _field.check:
+        setattr(ValidateRequestForm, f"validate_{_field.slot}", _text_validator(_field))
 
 
 DISCARD_ATTEMPTS = 3

@@ -8,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from privacybot.assistant import PolicyAssistant
 from privacybot.desk.intake import FieldError
 from privacybot.dialogue import AnswerContext, Turn
-from privacybot.handoff.form import KINDS
+from privacybot.handoff.form_spec import KINDS
 from privacybot.handoff.intake_client import IntakeClient
 from privacybot.replies.catalog import MessageCatalog
 from privacybot.settings import get_settings

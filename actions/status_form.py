@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.request_form import AskSlot, say, stop_form
+from actions.request_form import ask_action, say, stop_form
 from actions.runtime import (
     ASSISTANT,
     INTAKE,
@@ -22,15 +22,10 @@ from actions.runtime import (
 from privacybot.desk import intake
 from privacybot.desk.references import find_reference, normalise_reference
 from privacybot.handoff.form import is_cancel
+from privacybot.handoff.form_spec import STATUS_FORM
 from privacybot.handoff.intake_client import IntakeUnavailable
 
-
-class AskStatusReference(AskSlot, Action):
-    slot = "status_reference"
-
-
-class AskStatusEmail(AskSlot, Action):
-    slot = "status_email"
+ASK_ACTIONS = [ask_action(field) for field in STATUS_FORM]
 
 
 class ValidateStatusForm(FormValidationAction):

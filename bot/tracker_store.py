@@ -28,18 +28,12 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import event as sqlalchemy_event
 
+from privacybot.handoff.form_spec import PERSONAL_SLOTS
 from privacybot.privacy.redaction import redact
 
 logger = logging.getLogger(__name__)
 
-PERSONAL_SLOTS = {
-    "requester_name": "[NAME]",
-    "contact_email": "[EMAIL]",
-    "phone": "[PHONE]",
-    "relationship": "[RELATIONSHIP]",
-    "request_description": "[DESCRIPTION]",
-    "status_email": "[EMAIL]",
-}
+# Slot -> the placeholder stored instead of a patient's detail (privacybot/handoff/form_spec.py).
 SUMMARY = "[REQUEST_SUMMARY]"
 
 

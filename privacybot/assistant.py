@@ -249,10 +249,15 @@ class LanguageAssistant:
             max(intents, key=intents.get) == "emergency"
             or intents["emergency"] >= self.thresholds.emergency_by_elimination
         )
-        if (
-            self.emergency.matches(text)
-            or emergency_probability >= self.thresholds.emergency
-            or ((ranked_first or close_second) and not bare)
+        # A confirmation code typed when one is awaited ("the code is 482 119") is a string of
+        # digits the classifiers cannot read: only an emergency phrase around it counts.
+        typed_code = bool(turn.awaiting_confirmation and find_code(text))
+        if self.emergency.matches(text) or (
+            not typed_code
+            and (
+                emergency_probability >= self.thresholds.emergency
+                or ((ranked_first or close_second) and not bare)
+            )
         ):
             return reply.say(
                 Outcome.EMERGENCY,
@@ -265,7 +270,7 @@ class LanguageAssistant:
         if intent == "forget_conversation" and not asks_how:
             return reply.say(Outcome.FORGET, "forget", intent, confidence)
         # 2b. The code from the acknowledgment of the request this conversation just made.
-        if turn.awaiting_confirmation and find_code(text):
+        if typed_code:
             code = reply.say(
                 Outcome.REQUEST, "code_unavailable", "confirm_request", 1.0, digits=CODE_DIGITS
             )

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, EmailStr, Field, model_validator
+from pydantic import BaseModel, EmailStr, Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -214,6 +214,36 @@ class RequestSettings(BaseModel):
     # The clinic's answer is due this many days after a request is received (APPI asks for
     # one "without delay"; the desk lists overdue requests first).
     due_days: int = Field(default=14, ge=1)
+    # Staff record how they checked the requester's identity (one of these ways) before a
+    # request can be completed; `identity_check_before_completing: false` lifts that.
+    identity_methods: list[str] = Field(
+        default_factory=lambda: [
+            "photo ID at the reception",
+            "photo ID on a video call",
+            "call back to the phone number on file",
+            "known patient, in person",
+            "other (see the note)",
+        ],
+        min_length=1,
+    )
+    identity_check_before_completing: bool = True
+    # A folder of the clinic's own reply templates (<language>.yml), added to and overriding
+    # privacybot/desk/reply_templates/; relative to the project.
+    reply_templates: Path | None = None
+
+    def reply_templates_folder(self) -> Path | None:
+        folder = self.reply_templates
+        if folder is None or folder.is_absolute():
+            return folder
+        return PROJECT_ROOT / folder
+
+    @field_validator("identity_methods")
+    @classmethod
+    def _short_methods(cls, methods: list[str]) -> list[str]:
+        for method in methods:
+            if not 0 < len(method) <= 40:
+                raise ValueError(f"identity method {method!r}: 1 to 40 characters")
+        return methods
 
 
 class StaffSettings(BaseModel):

@@ -192,3 +192,24 @@ def test_real_wording_questions_are_answered_above_the_floor(assistant):
     questions = load_questions(PROJECT_ROOT / "tests" / "sakura_real_wording_questions.yml")
     summary = summarise(evaluate(questions, lambda q: assistant.respond(q).payload()))
     assert summary["accuracy"] >= 0.75, summary
+
+
+def test_a_confirmation_code_is_taken_for_a_code_whatever_its_digits(assistant):
+    """Six random digits once read as an emergency by the classifiers; while a code is awaited
+    a code is a code, and only an emergency phrase around it makes it an emergency."""
+    import random
+
+    from privacybot.dialogue.context import Turn
+    from privacybot.replies.reply import NextStep
+
+    waiting = Turn(awaiting_confirmation="PR-2026-123456")
+    draw = random.Random(20261203)
+    for _ in range(200):
+        code = f"{draw.randrange(1_000_000):06d}"
+        for typed in (code, f"the code is {code[:3]} {code[3:]}", f"コードは{code}です"):
+            reply = assistant.respond(typed, None, None, waiting)
+            assert reply.next_step == NextStep.CONFIRM_CODE, typed
+    emergency = assistant.respond("my code is 123456 and I can't breathe", None, "en", waiting)
+    assert emergency.outcome == Outcome.EMERGENCY
+    # Not awaiting a code, digits are not a code.
+    assert assistant.respond("123456", None, "en", Turn()).next_step != NextStep.CONFIRM_CODE

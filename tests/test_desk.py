@@ -301,6 +301,11 @@ def test_staff_list_filter_open_and_move_a_request_with_an_audit_trail(service):
         json={"status": "in_progress", "note": "identity checked by phone"},
     )
     assert moved.status_code == 200
+    service.post(
+        f"/desk/api/requests/{deletion}/identity",
+        auth=STAFF,
+        json={"method": "call back to the phone number on file"},
+    )
     done = service.post(
         f"/desk/api/requests/{deletion}/status", auth=STAFF, json={"status": "completed"}
     ).json()
@@ -309,6 +314,7 @@ def test_staff_list_filter_open_and_move_a_request_with_an_audit_trail(service):
     assert trail == [
         ("patient via web", None, "received"),
         ("nurse.sato", "received", "in_progress"),
+        ("nurse.sato", None, None),  # the identity check
         ("nurse.sato", "in_progress", "completed"),
     ]
     assert done["events"][1]["note"] == "identity checked by phone"

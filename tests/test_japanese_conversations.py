@@ -71,7 +71,8 @@ def test_a_japanese_deletion_request_is_handed_over_in_japanese(
     assert "確認コード" in done.texts[-1]
     acknowledgment = acknowledgment_in(clinic_inbox, reference)
     assert "削除" in acknowledgment.get_body(preferencelist=("plain",)).get_content()
-    assert "ご請求 " + reference in confirm_by_link(clinic_inbox, reference).text
+    page = re.sub(r"<[^>]+>", "", confirm_by_link(clinic_inbox, reference).text)  # as read
+    assert "ご請求 " + reference in page
     clinic = str(settings.clinic.contact_email)
     assert wait_for(
         lambda: any(reference in m["Subject"] and m["To"] == clinic for m in clinic_inbox.messages)

@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from privacybot.handoff.form import FORM_FIELDS
+from privacybot.handoff.form_spec import FORM_FIELDS
 from privacybot.handoff.intake_client import Handed
 
 

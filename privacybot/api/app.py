@@ -28,6 +28,7 @@ from privacybot.api.routes import (
     line,
     pages,
     patient_pages,
+    request_record,
     widget,
 )
 from privacybot.api.security import BodyLimit, RateLimits, SecurityHeaders
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             mail_domain=domain,
             requests=settings.requests,
             public_url=settings.public_url,
+            staff=tuple(settings.staff.users),
         )
         app.state.drafts = RequestDrafts(sessions)
         app.state.answers = AnswerLog(sessions)
@@ -191,6 +193,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(intake.router)
     app.include_router(desk.router)
     app.include_router(patient_pages.router)
+    app.include_router(request_record.router)
     app.include_router(insights.router)
     app.include_router(pages.router)
     app.include_router(widget.router)

@@ -8,15 +8,14 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, Field
 
 from privacybot.desk.models import DataRequest
+from privacybot.handoff.form_spec import KINDS
 
 # The database keeps UTC without a zone; the API says so (RFC 3339, as its schema promises).
 UtcDatetime = Annotated[
     datetime, AfterValidator(lambda d: d if d.tzinfo else d.replace(tzinfo=UTC))
 ]
 
-Kind = Literal[
-    "disclosure", "correction", "addition", "deletion", "stop_using", "complaint", "other"
-]
+Kind = Literal[KINDS]  # privacybot/handoff/form_spec.py
 Status = Literal["unconfirmed", "received", "in_progress", "completed", "rejected"]
 
 
@@ -88,6 +87,14 @@ class EventOut(BaseModel):
     at: UtcDatetime
 
 
+class MessageOut(BaseModel):
+    kind: Literal["note", "reply"] = Field(description="note: internal; reply: sent to the patient")
+    author: str
+    body: str
+    template: str | None
+    at: UtcDatetime
+
+
 class RequestSummary(BaseModel):
     reference: str
     kind: str
@@ -101,10 +108,14 @@ class RequestSummary(BaseModel):
         default=None, description="when the requester proved their e-mail address"
     )
     due_on: date | None = Field(default=None, description="when the clinic's answer is due")
+    overdue: bool = Field(default=False, description="open, and the due date has passed")
+    assignee: str | None = Field(default=None, description="the staff member handling it")
 
     @classmethod
     def of(cls, row: DataRequest) -> RequestSummary:
-        return cls.model_validate(row, from_attributes=True)
+        return cls.model_validate(row, from_attributes=True).model_copy(
+            update={"overdue": row.is_overdue()}
+        )
 
 
 class RequestDetail(RequestSummary):
@@ -113,16 +124,72 @@ class RequestDetail(RequestSummary):
     relationship_to_patient: str | None
     description: str
     language: str | None = None  # the patient's language: answer them in it
+    identity_method: str | None = Field(default=None, description="how the identity was checked")
+    identity_checked_by: str | None = None
+    identity_checked_at: UtcDatetime | None = None
     events: list[EventOut]
+    messages: list[MessageOut] = Field(
+        default_factory=list, description="internal notes and the replies sent to the patient"
+    )
 
     @classmethod
     def of(cls, row: DataRequest) -> RequestDetail:
-        return cls.model_validate(row, from_attributes=True)
+        return cls.model_validate(row, from_attributes=True).model_copy(
+            update={"overdue": row.is_overdue()}
+        )
 
 
 class RequestList(BaseModel):
     total: int
     items: list[RequestSummary]
+
+
+class Assignment(BaseModel):
+    assignee: str | None = Field(max_length=100, description="a staff member; null: nobody")
+
+
+class NoteIn(BaseModel):
+    text: str = Field(max_length=20_000)
+
+
+class IdentityCheck(BaseModel):
+    method: str = Field(
+        max_length=100, description="one of the clinic's ways (GET /desk/api/options)"
+    )
+    note: str | None = Field(default=None, max_length=400)
+
+
+class ReplyIn(BaseModel):
+    text: str = Field(max_length=20_000)
+    template: str | None = Field(default=None, max_length=60)
+    client_key: str | None = Field(
+        default=None,
+        min_length=8,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="the page's id for this reply: sent again, it is mailed once",
+    )
+
+
+class ReplyDraft(BaseModel):
+    template: str
+    language: str
+    text: str
+
+
+class TemplateOut(BaseModel):
+    key: str
+    title: str
+
+
+class DeskOptions(BaseModel):
+    """What the desk page offers: colleagues, ways to check identity, reply templates."""
+
+    me: str
+    staff: list[str]
+    identity_methods: list[str]
+    identity_check_before_completing: bool
+    templates: dict[str, list[TemplateOut]] = Field(description="by language")
 
 
 class StatusChange(BaseModel):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 
-from privacybot.desk.models import REQUEST_KINDS
+from privacybot.handoff.form_spec import KINDS
 
 MAX_NAME = 100
 MAX_DESCRIPTION = 2000
@@ -108,8 +108,8 @@ def clean_phone(value: str | None) -> str | None:
 
 def clean_kind(value: str) -> str:
     kind = str(value or "").strip().lower().replace(" ", "_").replace("-", "_")
-    if kind not in REQUEST_KINDS:
-        raise FieldError("kind", "please choose one of: " + ", ".join(REQUEST_KINDS))
+    if kind not in KINDS:
+        raise FieldError("kind", "please choose one of: " + ", ".join(KINDS))
     return kind
 
 
@@ -144,7 +144,7 @@ def clean_on_behalf(value: str) -> str:
     raise FieldError("on_behalf_of", "please answer 'myself' or 'someone else'")
 
 
-def clean_relationship(value: str | None, on_behalf_of: str) -> str | None:
+def clean_relationship(value: str | None, on_behalf_of: str = "other") -> str | None:
     if on_behalf_of == "self":
         return None
     text = " ".join(str(value or "").split())

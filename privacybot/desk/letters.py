@@ -76,6 +76,19 @@ class PatientLetters:
         )
         return Letter(say("mail_update_subject", reference=request.reference), body)
 
+    def reply(self, request: DataRequest, text: str) -> Letter:
+        """What staff wrote to the patient in the desk, with the request it is about."""
+        say = self.catalog(request.language).say
+        body = "\n\n".join(
+            [
+                text,
+                self._details(request, say, with_description=False),
+                say("mail_update_questions"),
+                say("mail_signature"),
+            ]
+        )
+        return Letter(say("mail_reply_subject", reference=request.reference), body)
+
     def _details(self, request: DataRequest, say, with_description: bool) -> str:
         lines = [
             f"{say('mail_label_reference')}: {request.reference}",

@@ -7,16 +7,8 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Date, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-REQUEST_KINDS = (
-    "disclosure",
-    "correction",
-    "addition",
-    "deletion",
-    "stop_using",
-    "complaint",
-    "other",
-)
 STATUSES = ("unconfirmed", "received", "in_progress", "completed", "rejected")
+OPEN_STATUSES = ("received", "in_progress")  # the clinic's to answer, by the due date
 # Which status staff may give after which: a request is received, worked on, then closed.
 # An unconfirmed one waits for the patient's confirmation (desk/confirmation.py), not staff.
 TRANSITIONS = {
@@ -64,12 +56,25 @@ class DataRequest(Base):
     access_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     # When the clinic's answer is due (requests.due_days after it was received).
     due_on: Mapped[date | None] = mapped_column(Date)
+    # The desk's work on it: who handles it, and how the requester's identity was checked.
+    assignee: Mapped[str | None] = mapped_column(String(100), index=True)
+    identity_method: Mapped[str | None] = mapped_column(String(40))
+    identity_checked_by: Mapped[str | None] = mapped_column(String(100))
+    identity_checked_at: Mapped[datetime | None] = mapped_column()
 
     events: Mapped[list[RequestEvent]] = relationship(
         back_populates="request", order_by="RequestEvent.id", cascade="all, delete-orphan"
     )
+    messages: Mapped[list[RequestMessage]] = relationship(
+        back_populates="request", order_by="RequestMessage.id", cascade="all, delete-orphan"
+    )
 
     __table_args__ = (Index("ix_data_requests_status_created", "status", "created_at"),)
+
+    def is_overdue(self, today: date | None = None) -> bool:
+        """Still the clinic's to answer, and the due date has passed."""
+        today = today or utcnow().date()
+        return self.status in OPEN_STATUSES and self.due_on is not None and self.due_on < today
 
 
 class RequestEvent(Base):
@@ -87,6 +92,25 @@ class RequestEvent(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
     request: Mapped[DataRequest] = relationship(back_populates="events")
+
+
+class RequestMessage(Base):
+    """What staff wrote about a request: an internal note (never shown to the patient) or a
+    reply (mailed to the patient and shown on their status page)."""
+
+    __tablename__ = "request_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("data_requests.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # note | reply
+    author: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+    template: Mapped[str | None] = mapped_column(String(60))  # the reply template started from
+    # The desk page's id for what it sent: pressing "send" twice stores (and mails) it once.
+    client_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    request: Mapped[DataRequest] = relationship(back_populates="messages")
 
 
 class OutboxMail(Base):

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import case, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -16,14 +16,17 @@ from privacybot.desk.intake import RequestSubmission
 from privacybot.desk.letters import Letter, PatientLetters
 from privacybot.desk.mail import new_message_id
 from privacybot.desk.models import (
+    OPEN_STATUSES,
     STATUSES,
     TRANSITIONS,
     DataRequest,
     OutboxMail,
     RequestEvent,
+    RequestMessage,
     utcnow,
 )
 from privacybot.desk.references import new_reference, normalise_reference
+from privacybot.desk.reply_templates import ReplyTemplates, unfilled
 from privacybot.settings import ClinicProfile, RequestSettings
 
 LANGUAGE_NAMES = {"en": "English", "ja": "Japanese", "": "-"}
@@ -39,7 +42,11 @@ KIND_LABELS = {
 
 
 class DeskError(ValueError):
-    """A staff action that cannot be done, with the reason."""
+    """A staff action that cannot be done in the request's state, with the reason."""
+
+
+class DeskInputError(ValueError):
+    """What staff sent cannot be used as it is (an unknown colleague, a reply not finished)."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,7 @@ class PatientView:
     created_at: datetime
     due_on: date | None
     history: list[tuple[datetime, str, str | None]] = field(default_factory=list)
+    replies: list[tuple[datetime, str]] = field(default_factory=list)  # the clinic's messages
 
 
 class RequestDesk:
@@ -84,12 +92,15 @@ class RequestDesk:
         mail_domain: str = "localhost",
         requests: RequestSettings | None = None,
         public_url: str = "http://127.0.0.1:8000",
+        staff: tuple[str, ...] = (),
     ) -> None:
         self.session_factory = session_factory
         self.clinic = clinic
         self.mail_domain = mail_domain
         self.requests = requests or RequestSettings()
         self.letters = PatientLetters(clinic, public_url)
+        self.staff = staff  # who a request can be assigned to
+        self.templates = ReplyTemplates(clinic.languages, self.requests.reply_templates_folder())
 
     def submit(
         self, submission: RequestSubmission, idempotency_key: str, channel: str = "chat"
@@ -178,10 +189,18 @@ class RequestDesk:
         text: str | None = None,
         limit: int = 50,
         offset: int = 0,
+        assignee: str | None = None,
     ) -> tuple[int, list[DataRequest]]:
+        """Requests as a work queue: open ones first, the answer due soonest (so overdue ones)
+        at the top; then those waiting for the patient's confirmation; then closed ones, newest
+        first. `assignee`: a staff member's name, or "" for nobody's yet."""
         query = select(DataRequest)
         if status:
             query = query.where(DataRequest.status == status)
+        if assignee is not None:
+            query = query.where(
+                DataRequest.assignee == assignee if assignee else DataRequest.assignee.is_(None)
+            )
         if kind:
             query = query.where(DataRequest.kind == kind)
         if text:
@@ -202,8 +221,22 @@ class RequestDesk:
             )
         with self.session_factory() as session:
             total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            queue = case(
+                (DataRequest.status.in_(OPEN_STATUSES), 0),
+                (DataRequest.status == "unconfirmed", 1),
+                else_=2,
+            )
+            due_first = case(
+                (DataRequest.status.in_(OPEN_STATUSES), DataRequest.due_on), else_=None
+            )
             rows = session.scalars(
-                query.order_by(DataRequest.created_at.desc(), DataRequest.id.desc())
+                query.order_by(
+                    queue,
+                    due_first.is_(None),  # open requests without a due date after the rest
+                    due_first,
+                    DataRequest.created_at.desc(),
+                    DataRequest.id.desc(),
+                )
                 .limit(limit)
                 .offset(offset)
             ).all()
@@ -214,7 +247,7 @@ class RequestDesk:
         with self.session_factory() as session:
             return session.scalar(
                 select(DataRequest)
-                .options(selectinload(DataRequest.events))
+                .options(selectinload(DataRequest.events), selectinload(DataRequest.messages))
                 .where(DataRequest.reference == reference)
             )
 
@@ -235,6 +268,14 @@ class RequestDesk:
                 raise DeskError(
                     f"a '{request.status}' request cannot become '{new_status}'; allowed: {allowed}"
                 )
+            if (
+                new_status == "completed"
+                and request.identity_checked_at is None
+                and self.requests.identity_check_before_completing
+            ):
+                raise DeskError(
+                    "record how the requester's identity was checked before completing it"
+                )
             session.add(
                 RequestEvent(
                     request_id=request.id,
@@ -247,6 +288,138 @@ class RequestDesk:
             )
             request.status = new_status
             session.add(self._patient_mail(request, self.letters.status_update(request)))
+        return self.get(reference)
+
+    def assign(self, reference: str, assignee: str | None, actor: str) -> DataRequest:
+        """Give the request to a colleague (or to nobody, with None)."""
+        if assignee is not None and assignee not in self.staff:
+            known = ", ".join(self.staff) or "none configured"
+            raise DeskInputError(f"'{assignee}' is not a staff member; staff: {known}")
+
+        def work(session: Session, request: DataRequest) -> None:
+            if request.assignee == assignee:
+                return
+            session.add(
+                RequestEvent(
+                    request_id=request.id,
+                    actor=actor,
+                    action="assigned",
+                    note=f"{request.assignee or 'nobody'} → {assignee or 'nobody'}",
+                )
+            )
+            request.assignee = assignee
+
+        return self._work_on(reference, work)
+
+    def add_note(self, reference: str, text: str, actor: str) -> DataRequest:
+        """An internal note: for colleagues, never shown or sent to the patient."""
+        text = _clean(text)
+
+        def work(session: Session, request: DataRequest) -> None:
+            message = RequestMessage(request_id=request.id, kind="note", author=actor, body=text)
+            session.add(message)
+            session.add(RequestEvent(request_id=request.id, actor=actor, action="noted"))
+
+        return self._work_on(reference, work)
+
+    def record_identity_check(
+        self, reference: str, method: str, actor: str, note: str | None = None
+    ) -> DataRequest:
+        """How the requester's identity was checked, by whom and when (once)."""
+        if method not in self.requests.identity_methods:
+            ways = "; ".join(self.requests.identity_methods)
+            raise DeskInputError(f"'{method}' is not one of the clinic's ways: {ways}")
+
+        def work(session: Session, request: DataRequest) -> None:
+            if request.status not in OPEN_STATUSES:
+                raise DeskError(f"a '{request.status}' request takes no identity check")
+            if request.identity_checked_at is not None:
+                raise DeskError(
+                    f"the identity was already checked by {request.identity_checked_by} "
+                    f"at {request.identity_checked_at:%Y-%m-%d %H:%M} UTC"
+                )
+            request.identity_method = method
+            request.identity_checked_by = actor
+            request.identity_checked_at = utcnow()
+            session.add(
+                RequestEvent(
+                    request_id=request.id,
+                    actor=actor,
+                    action="identity_checked",
+                    note=(f"{method}: {note.strip()}" if note and note.strip() else method)[:500],
+                )
+            )
+
+        return self._work_on(reference, work)
+
+    def reply_draft(self, reference: str, template: str) -> tuple[str, str]:
+        """A template filled for this request, in the patient's language: (language, text)."""
+        request = self.get(reference)
+        if request is None:
+            raise LookupError(reference)
+        catalog = self.letters.catalog(request.language)
+        try:
+            return catalog.language, self.templates.render(template, request, catalog)
+        except LookupError:
+            raise DeskInputError(f"no reply template '{template}' in {catalog.language}") from None
+
+    def reply(
+        self,
+        reference: str,
+        text: str,
+        actor: str,
+        template: str | None = None,
+        client_key: str | None = None,
+    ) -> DataRequest:
+        """Write to the patient: stored, shown on their status page, mailed through the
+        outbox in the same transaction. The same client_key sends it once."""
+        text = _clean(text)
+        left = unfilled(text)
+        if left:
+            raise DeskInputError("write in what is still marked [[...]]: " + "; ".join(left))
+
+        def work(session: Session, request: DataRequest) -> None:
+            if client_key and session.scalar(
+                select(RequestMessage.id).where(RequestMessage.client_key == client_key)
+            ):
+                return  # sent before: the page pressed "send" again
+            if request.status == "unconfirmed":
+                raise DeskError("the requester has not confirmed their e-mail address yet")
+            session.add(
+                RequestMessage(
+                    request_id=request.id,
+                    kind="reply",
+                    author=actor,
+                    body=text,
+                    template=template,
+                    client_key=client_key or None,
+                )
+            )
+            session.add(
+                RequestEvent(
+                    request_id=request.id,
+                    actor=actor,
+                    action="replied",
+                    note=f"from the template '{template}'" if template else None,
+                )
+            )
+            session.add(self._patient_mail(request, self.letters.reply(request, text)))
+
+        return self._work_on(reference, work)
+
+    def _work_on(self, reference: str, work: Callable[[Session, DataRequest], None]) -> DataRequest:
+        """Do one piece of staff work on a request in one transaction, then show it."""
+        reference = normalise_reference(reference) or ""
+        try:
+            with self.session_factory() as session, session.begin():
+                request = session.scalar(
+                    select(DataRequest).where(DataRequest.reference == reference).with_for_update()
+                )
+                if request is None:
+                    raise LookupError(reference)
+                work(session, request)
+        except IntegrityError:  # the same client_key, sent twice at once: the first one stands
+            pass
         return self.get(reference)
 
     def confirm_by_token(self, token: str) -> Confirmation:
@@ -332,7 +505,7 @@ class RequestDesk:
         with self.session_factory() as session:
             request = session.scalar(
                 select(DataRequest)
-                .options(selectinload(DataRequest.events))
+                .options(selectinload(DataRequest.events), selectinload(DataRequest.messages))
                 .where(DataRequest.access_token_hash == digest(access_token))
             )
             given = str(email or "").strip().lower().encode()
@@ -345,6 +518,7 @@ class RequestDesk:
                 for event in request.events
                 if event.action in ("created", "confirmed", "status_changed")
             ]
+            replies = [(m.at, m.body) for m in request.messages if m.kind == "reply"]
             return PatientView(
                 reference=request.reference,
                 kind=request.kind,
@@ -353,6 +527,7 @@ class RequestDesk:
                 created_at=request.created_at,
                 due_on=request.due_on,
                 history=history,
+                replies=replies,
             )
 
     def purge_unconfirmed(self, now: datetime | None = None) -> int:
@@ -368,6 +543,7 @@ class RequestDesk:
             if ids:
                 session.execute(delete(OutboxMail).where(OutboxMail.request_id.in_(ids)))
                 session.execute(delete(RequestEvent).where(RequestEvent.request_id.in_(ids)))
+                session.execute(delete(RequestMessage).where(RequestMessage.request_id.in_(ids)))
                 session.execute(delete(DataRequest).where(DataRequest.id.in_(ids)))
             return len(ids)
 
@@ -445,3 +621,16 @@ class RequestDesk:
             body=body,
             reply_to=request.contact_email,
         )
+
+
+MAX_TEXT = 5000
+
+
+def _clean(text: str) -> str:
+    """A note or reply as staff wrote it, or the reason it cannot be taken."""
+    text = (text or "").strip()
+    if not text:
+        raise DeskInputError("write something first: the text is empty")
+    if len(text) > MAX_TEXT:
+        raise DeskInputError(f"at most {MAX_TEXT} characters ({len(text)} written)")
+    return text

@@ -10,15 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-FORM_FIELDS = (
-    "request_kind",
-    "requester_name",
-    "contact_email",
-    "phone",
-    "on_behalf_of",
-    "relationship",
-    "request_description",
-)
+from privacybot.handoff.form_spec import KINDS
 
 # Words that pick a kind of request out of "I'd like you to erase my file" as well as out of a
 # button's title. Checked in this order: "stop using" before "delete", "complain" first.
@@ -120,7 +112,6 @@ KIND_WORDS_JA = [
     ),
     ("other", ("その他", "それ以外", "ほか", "他の")),
 ]
-KINDS = ("disclosure", "correction", "addition", "deletion", "stop_using", "complaint", "other")
 
 CANCEL = {
     "cancel",

@@ -14,6 +14,8 @@ STATIC_TYPES = {
     "desk.js": "text/javascript",
     "desk.css": "text/css",
     "insights.js": "text/javascript",
+    "record.js": "text/javascript",
+    "record.css": "text/css",
 }
 
 router = APIRouter(tags=["pages"], include_in_schema=False)

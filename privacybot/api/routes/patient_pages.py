@@ -156,8 +156,15 @@ def _status_details(catalog: MessageCatalog, view: PatientView) -> str:
         else:
             what = say("page_event_status", status=say(f"status_{to_status}"))
         events.append(f"<li><time>{at:%Y-%m-%d %H:%M} UTC</time> {html.escape(what)}</li>")
+    replies = "".join(
+        f'<article class="reply"><time>{at:%Y-%m-%d %H:%M} UTC</time>'
+        f"<p>{html.escape(body)}</p></article>"
+        for at, body in view.replies
+    )
     return (
-        f"<dl>{table}</dl><h2>{html.escape(say('page_status_history'))}</h2>"
+        f"<dl>{table}</dl>"
+        + (f"<h2>{html.escape(say('page_status_messages'))}</h2>{replies}" if replies else "")
+        + f"<h2>{html.escape(say('page_status_history'))}</h2>"
         f'<ol class="history">{"".join(events)}</ol>'
     )
 
