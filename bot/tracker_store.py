@@ -28,6 +28,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import event as sqlalchemy_event
 
+from privacybot.desk.confirmation import find_code
 from privacybot.handoff.form_spec import PERSONAL_SLOTS
 from privacybot.privacy.redaction import redact
 
@@ -35,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 # Slot -> the placeholder stored instead of a patient's detail (privacybot/handoff/form_spec.py).
 SUMMARY = "[REQUEST_SUMMARY]"
+CODE = "[CODE]"
 
 
 def redacted_event(
@@ -75,7 +77,14 @@ def redacted_event(
 
 
 def _stored_text(text: str, requested_slot: str | None) -> str:
-    return PERSONAL_SLOTS.get(requested_slot or "") or redact(text)
+    """What is kept of a patient's message: the placeholder of the form's personal field, a
+    placeholder for a message holding a request's confirmation code (privacybot/desk/
+    confirmation.py: the code confirms a request until it is used), else the redacted text."""
+    if requested_slot in PERSONAL_SLOTS:
+        return PERSONAL_SLOTS[requested_slot]
+    if find_code(text):
+        return CODE
+    return redact(text)
 
 
 # How many of a tracker's events the store holds, noted on the tracker when it is read: a

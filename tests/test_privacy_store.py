@@ -126,6 +126,22 @@ def test_the_stored_conversation_keeps_placeholders_for_typed_personal_data(chat
     assert not any("@example.com" in json.dumps(e) for e in stored)
 
 
+def test_a_confirmation_code_typed_in_the_chat_is_not_stored(chat, settings):
+    """The code in a request's acknowledgment confirms the request until it is used: the
+    conversation store keeps a placeholder instead, whatever the conversation was doing."""
+    start, say = chat
+    conversation = start()
+    say(conversation, "the code is 804 271")
+    say(conversation, "５９３１１７")
+    events = [json.loads(e) for e in stored_events(settings, conversation)]
+    texts = [e["text"] for e in events if e.get("event") == "user"]
+    texts += [e["parse_data"]["text"] for e in events if e.get("event") == "user"]
+    texts += [str(e.get("value")) for e in events if e.get("event") == "slot"]
+    assert texts.count("[CODE]") >= 4  # both messages, as typed and as parsed
+    for digits in ("804 271", "804271", "５９３１１７", "593117"):
+        assert not any(digits in text for text in texts), digits
+
+
 def test_a_name_typed_outside_the_request_form_is_stored_redacted(chat, settings):
     """Rasa's own process redacts what it stores: names as well as numbers, in both languages."""
     start, say = chat

@@ -192,3 +192,39 @@ def test_a_cancel_whose_draft_cannot_be_deleted_is_not_reported_as_nothing_store
     assert len(attempts) == form_actions.DISCARD_ATTEMPTS
     assert "nothing was stored" not in said
     assert "deleted automatically within 24 hours" in said
+
+
+def test_cancel_at_an_early_step_ends_the_form_instead_of_asking_on():
+    """ "cancel" where the e-mail address is asked (the relationship not ruled in or out yet):
+    the form stops; rasa-sdk must not pick the next question itself."""
+    import asyncio
+
+    import yaml
+
+    import actions.request_form as module
+    from privacybot.settings import PROJECT_ROOT
+
+    domain = yaml.safe_load((PROJECT_ROOT / "bot" / "domain.yml").read_text(encoding="utf-8"))
+    tracker = Tracker(
+        sender_id="unit-test",
+        slots={
+            "requested_slot": "contact_email",
+            "request_kind": "complaint",
+            "requester_name": "[NAME]",
+            "contact_email": "cancel",
+        },
+        latest_message={"text": "cancel"},
+        events=[
+            {"event": "action", "name": "action_listen"},
+            {"event": "user", "text": "cancel"},
+            {"event": "slot", "name": "contact_email", "value": "cancel"},
+        ],
+        paused=False,
+        followup_action=None,
+        active_loop={"name": "request_form"},
+        latest_action_name="action_listen",
+    )
+    events = asyncio.run(module.ValidateRequestForm().run(CollectingDispatcher(), tracker, domain))
+    assert SlotSet("request_cancelled", True) in events
+    assert events[-1] != SlotSet("requested_slot", "phone")
+    assert [e for e in events if e["name"] == "requested_slot"][-1]["value"] is None

@@ -103,7 +103,7 @@ def test_staff_work_a_request_through_the_desk_and_the_patient_hears_of_each_ste
     page.get_by_role("button", name="Mark completed").click()  # no identity check yet
     page.locator("#action-error").get_by_text("identity").wait_for()
     page.locator("#identity-method").select_option(index=0)
-    page.get_by_label("Note").fill("driving licence")
+    page.get_by_label("Identity check note").fill("driving licence")
     page.get_by_role("button", name="Record identity check").click()
     audit.get_by_text("identity checked:").wait_for()
 

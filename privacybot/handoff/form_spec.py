@@ -29,7 +29,8 @@ class FormField:
     placeholder: str | None = None
     buttons: tuple[str, ...] = ()  # catalogue keys of the answer buttons
     skippable: bool = False  # "skip" (or its button) leaves it empty
-    asked_if: tuple[str, str] | None = None  # (slot, value): asked only when it holds
+    # (slot, value): not asked once that slot holds another value
+    asked_if: tuple[str, str] | None = None
 
 
 REQUEST_FORM = (
@@ -64,11 +65,16 @@ PERSONAL_SLOTS = {slot: field.placeholder for slot, field in FIELDS.items() if f
 
 
 def required_slots(slots: list[str], value_of) -> list[str]:
-    """The slots still to ask, without those whose condition does not hold."""
-    return [
-        slot
-        for slot in slots
-        if slot not in FIELDS
-        or FIELDS[slot].asked_if is None
-        or value_of(FIELDS[slot].asked_if[0]) == FIELDS[slot].asked_if[1]
-    ]
+    """The form's slots without those a given answer rules out (the relationship, once the
+    patient said the request is for themself). A condition not answered yet rules nothing
+    out: the list then stays the domain's own, which lets Rasa decide the next step (and so
+    a form cancelled at the first steps stops, rather than asking on)."""
+
+    def ruled_out(slot: str) -> bool:
+        condition = FIELDS[slot].asked_if if slot in FIELDS else None
+        if condition is None:
+            return False
+        given = value_of(condition[0])
+        return given is not None and given != condition[1]
+
+    return [slot for slot in slots if not ruled_out(slot)]
