@@ -263,3 +263,51 @@ def test_a_line_answer_carries_rating_quick_replies_and_a_tap_is_counted_once(
     assert "could not be recorded" in said[2] and "記録できませんでした" in said[2]
     assert [(row.vote, row.comment) for row in records()] == [("up", None)]
     assert len(canned_assistant.requests) == 1  # a rating is not a question for the assistant
+
+
+def test_a_line_thumbs_down_asks_what_was_missing_and_keeps_the_first_reason(
+    settings, database_url, canned_assistant, line_api, sign_line, wait_for, records
+):
+    from test_line import event, post, wait_for_reply
+
+    from privacybot.api.app import create_app
+
+    custom = settings.model_copy(
+        update={
+            "services": settings.services.model_copy(update={"rasa_port": canned_assistant.port}),
+            "database": settings.database.model_copy(update={"url": database_url}),
+            "line": settings.line.model_copy(update={"api_base_url": line_api.url}),
+        }
+    )
+    canned_assistant.holder["replies"] = [
+        {"text": "Section 4 says ...", "custom": {**ANSWER, "language": "ja"}}
+    ]
+
+    def send(client, sent: dict) -> dict:
+        assert post(client, sign_line, custom, sent).status_code == 200
+        return wait_for_reply(line_api, wait_for, sent["replyToken"])["body"]["messages"][-1]
+
+    with TestClient(create_app(custom)) as client:
+        answer = send(client, event(text="私のカルテは誰が見ますか？"))
+        down = answer["quickReply"]["items"][-1]["action"]
+        assert down["label"] == "👎 役に立たなかった"
+        asked = send(client, event("postback", postback={"data": down["data"]}))
+        assert "足りなかった点" in asked["text"]
+        reasons = [i["action"] for i in asked["quickReply"]["items"]]
+        assert [r["label"] for r in reasons] == [
+            "答えになっていない",
+            "別の話だった",
+            "わかりにくい",
+            "長すぎる",
+        ]
+        assert all(len(r["label"]) <= 20 and r["data"].startswith("missing:") for r in reasons)
+        thanked = send(client, event("postback", postback={"data": reasons[2]["data"]}))
+        assert "改善に役立てます" in thanked["text"]
+        # A second reason, the 👎 again, or a forged reason: nothing changes, nothing asked.
+        send(client, event("postback", postback={"data": reasons[0]["data"]}))
+        again = send(client, event("postback", postback={"data": down["data"]}))
+        assert "quickReply" not in again
+        forged = send(client, event("postback", postback={"data": "missing:not-an-answer:unclear"}))
+        assert "記録できませんでした" in forged["text"]
+    assert [(row.vote, row.comment) for row in records()] == [("down", "わかりにくい")]
+    assert len(canned_assistant.requests) == 1  # none of the taps went to the assistant

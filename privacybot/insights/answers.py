@@ -100,6 +100,31 @@ class AnswerLog:
                 raise AlreadyRated(record.language)
             return record.language
 
+    def add_comment(self, answer_id: str, comment: str) -> str:
+        """What was missing, given after a 👎 (LINE asks for it then); once. The answer's
+        language. Raises UnknownAnswer, AlreadyRated (no 👎 to add it to, or said before)."""
+        text = redact(comment.strip())
+        with self.session_factory() as session, session.begin():
+            changed = session.execute(
+                update(AnswerRecord)
+                .where(
+                    AnswerRecord.id == answer_id,
+                    AnswerRecord.vote == "down",
+                    AnswerRecord.comment.is_(None),
+                )
+                .values(comment=text)
+            ).rowcount
+            record = session.get(AnswerRecord, answer_id)
+            if record is None:
+                raise UnknownAnswer(answer_id)
+            if not changed:
+                raise AlreadyRated(record.language)
+            return record.language
+
+    def language_of(self, answer_id: str) -> str | None:
+        with self.session_factory() as session:
+            return session.scalar(select(AnswerRecord.language).where(AnswerRecord.id == answer_id))
+
     def between(self, since: date, until: date, language: str | None = None) -> list[AnswerRecord]:
         """The records of the days since..until (inclusive), most recent first."""
         statement = select(AnswerRecord).where(AnswerRecord.day >= since, AnswerRecord.day <= until)

@@ -36,6 +36,25 @@ def feedback_data(answer_id: str, vote: str) -> str:
     return f"{FEEDBACK_PREFIX}{answer_id}:{vote}"
 
 
+# After a 👎, what was missing, as quick replies (LINE has no form to type a comment into
+# beside a message): missing:<answer id>:<reason>; each reason is worded in the catalogues
+# (line_missing_<reason>), and its wording is what the staff's insights show as the comment.
+MISSING_PREFIX = "missing:"
+MISSING_REASONS = ("not_answered", "other_topic", "unclear", "too_long")
+
+
+def missing_data(answer_id: str, reason: str) -> str:
+    return f"{MISSING_PREFIX}{answer_id}:{reason}"
+
+
+def parse_missing(data: str) -> tuple[str, str] | None:
+    """(answer id, reason) of a "what was missing" postback, or None if it is not one."""
+    answer_id, _, reason = data.removeprefix(MISSING_PREFIX).rpartition(":")
+    if not data.startswith(MISSING_PREFIX) or not answer_id or reason not in MISSING_REASONS:
+        return None
+    return answer_id, reason
+
+
 def parse_feedback(data: str) -> tuple[str, str] | None:
     """(answer id, vote) of a rating postback, or None if it is not one."""
     answer_id, _, vote = data.removeprefix(FEEDBACK_PREFIX).rpartition(":")
@@ -113,7 +132,7 @@ def _entry_for_event(event: Event, settings: LineSettings) -> InboxEntry:
     if isinstance(event, FollowEvent):
         return entry(NOTICE, notice="line_welcome")
     if isinstance(event, PostbackEvent) and event.postback and event.postback.data:
-        if parse_feedback(event.postback.data):
+        if parse_feedback(event.postback.data) or parse_missing(event.postback.data):
             return entry(FEEDBACK, conversation=conversation, text=event.postback.data)
         return entry(CONVERSE, conversation=conversation, text=event.postback.data)
     if isinstance(event, MessageEvent):

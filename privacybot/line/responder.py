@@ -30,7 +30,15 @@ from privacybot.api.assistant_client import AssistantClient, AssistantUnavailabl
 from privacybot.conversation_store import ConversationStore
 from privacybot.desk.models import utcnow
 from privacybot.insights.answers import AlreadyRated, AnswerLog, UnknownAnswer
-from privacybot.line.events import CONVERSE, FEEDBACK, feedback_data, parse_feedback
+from privacybot.line.events import (
+    CONVERSE,
+    FEEDBACK,
+    MISSING_REASONS,
+    feedback_data,
+    missing_data,
+    parse_feedback,
+    parse_missing,
+)
 from privacybot.line.inbox import LineInbox
 from privacybot.line.messages import line_messages
 from privacybot.line.models import LineEvent
@@ -155,11 +163,18 @@ class LineResponder:
         ]
 
     async def _rate(self, event: LineEvent) -> list[TextMessage]:
-        """A tap on 👍 or 👎: the rating is stored once; the patient is thanked either way."""
-        answer_id, vote = parse_feedback(event.text or "") or ("", "")
-        language, key = None, "line_feedback_thanks"
+        """A tap on 👍 or 👎, or on what was missing after a 👎: stored once; the patient is
+        thanked either way. A first 👎 asks what was missing, as quick replies."""
+        missing = parse_missing(event.text or "")
+        answer_id, choice = missing or parse_feedback(event.text or "") or ("", "")
+        language, key, first = None, "line_feedback_thanks", False
         try:
-            language = await asyncio.to_thread(self.answers.rate, answer_id, vote)
+            if missing:
+                language = await asyncio.to_thread(self._note_missing, answer_id, choice)
+                key = "line_missing_thanks"
+            else:
+                language = await asyncio.to_thread(self.answers.rate, answer_id, choice)
+                first = True
         except AlreadyRated as already:
             language = already.args[0]
         except (UnknownAnswer, ValueError):
@@ -170,7 +185,24 @@ class LineResponder:
             return line_messages(
                 [{"text": "\n\n".join(c.say(key) for c in self.catalogs.values())}], ""
             )
-        return line_messages([{"text": self._catalog(language).say(key)}], "")
+        catalog = self._catalog(language)
+        if first and choice == "down":
+            reasons = [
+                {"title": catalog.say(f"line_missing_{r}"), "payload": missing_data(answer_id, r)}
+                for r in MISSING_REASONS
+            ]
+            return line_messages(
+                [{"text": catalog.say("line_missing_ask"), "buttons": reasons}], ""
+            )
+        return line_messages([{"text": catalog.say(key)}], "")
+
+    def _note_missing(self, answer_id: str, reason: str) -> str:
+        """The reason, worded in the answer's language, as the 👎's comment."""
+        language = self.answers.language_of(answer_id)
+        if language is None:
+            raise UnknownAnswer(answer_id)
+        wording = self._catalog(language).say(f"line_missing_{reason}")
+        return self.answers.add_comment(answer_id, wording)
 
     def _catalog(self, language: str | None) -> MessageCatalog:
         return self.catalogs.get(language or "", self.catalogs[self.default_language])
