@@ -218,6 +218,25 @@ def smtp_inbox():
     inbox.stop()
 
 
+def browser_problems(context, meant=lambda response: False) -> list[str]:
+    """What goes wrong in a browser context's pages, as it happens: a response of 400 or more
+    that is not `meant` (a missing stylesheet, a refused script), and console errors other
+    than the browser's own note of such a response (a page may answer 404 or 409 on purpose)."""
+    problems: list[str] = []
+
+    def on_response(response) -> None:
+        if response.status >= 400 and not meant(response):
+            problems.append(f"{response.status} {response.url}")
+
+    def on_console(message) -> None:
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            problems.append(message.text)
+
+    context.on("response", on_response)
+    context.on("console", on_console)
+    return problems
+
+
 def acknowledgment_in(inbox, reference: str, timeout: float = 20.0):
     """The patient's acknowledgment of request `reference`, once it reaches the inbox."""
     clinic = str(get_settings().clinic.contact_email)

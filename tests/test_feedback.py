@@ -48,6 +48,18 @@ def records(database_url):
     return rows
 
 
+def line_service_settings(settings, database_url, canned_assistant, line_api):
+    """The service on this database, its LINE webhook replying through the fake LINE API,
+    its assistant the stand-in."""
+    return settings.model_copy(
+        update={
+            "services": settings.services.model_copy(update={"rasa_port": canned_assistant.port}),
+            "database": settings.database.model_copy(update={"url": database_url}),
+            "line": settings.line.model_copy(update={"api_base_url": line_api.url}),
+        }
+    )
+
+
 def ask(client, text: str = QUESTION) -> dict:
     conversation = client.post("/chat/conversations").json()["conversation_id"]
     response = client.post(f"/chat/conversations/{conversation}/messages", json={"text": text})
@@ -222,13 +234,7 @@ def test_a_line_answer_carries_rating_quick_replies_and_a_tap_is_counted_once(
 
     from privacybot.api.app import create_app
 
-    custom = settings.model_copy(
-        update={
-            "services": settings.services.model_copy(update={"rasa_port": canned_assistant.port}),
-            "database": settings.database.model_copy(update={"url": database_url}),
-            "line": settings.line.model_copy(update={"api_base_url": line_api.url}),
-        }
-    )
+    custom = line_service_settings(settings, database_url, canned_assistant, line_api)
     canned_assistant.holder["replies"] = [
         {
             "text": "Section 4 says ...",
@@ -272,13 +278,7 @@ def test_a_line_thumbs_down_asks_what_was_missing_and_keeps_the_first_reason(
 
     from privacybot.api.app import create_app
 
-    custom = settings.model_copy(
-        update={
-            "services": settings.services.model_copy(update={"rasa_port": canned_assistant.port}),
-            "database": settings.database.model_copy(update={"url": database_url}),
-            "line": settings.line.model_copy(update={"api_base_url": line_api.url}),
-        }
-    )
+    custom = line_service_settings(settings, database_url, canned_assistant, line_api)
     canned_assistant.holder["replies"] = [
         {"text": "Section 4 says ...", "custom": {**ANSWER, "language": "ja"}}
     ]

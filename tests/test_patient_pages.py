@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import acknowledgment_in
+from conftest import acknowledgment_in, browser_problems
 from test_staff_page import submit_request
 
 
@@ -20,25 +20,8 @@ def test_a_patient_confirms_and_follows_their_request_on_a_phone(
 
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2)
     page = context.new_page()
-    problems = []
-    # A missing stylesheet or icon, or a blocked script, is a problem; the page itself may answer
-    # 404 on purpose (a wrong e-mail address), which the browser also logs as an error.
-    page.on(
-        "response",
-        lambda r: (
-            problems.append(f"{r.status} {r.url}")
-            if r.status >= 400 and r.request.resource_type != "document"
-            else None
-        ),
-    )
-    page.on(
-        "console",
-        lambda m: (
-            problems.append(m.text)
-            if m.type == "error" and not m.text.startswith("Failed to load resource")
-            else None
-        ),
-    )
+    # The page itself may answer 404 on purpose (a wrong e-mail address).
+    problems = browser_problems(context, meant=lambda r: r.request.resource_type == "document")
     page.goto(confirm)
     assert reference in page.inner_text("main")
     button = page.get_by_role("button", name="Yes, I made this request")

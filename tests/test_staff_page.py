@@ -8,7 +8,7 @@ import uuid
 
 import httpx
 import pytest
-from conftest import confirm_by_link
+from conftest import browser_problems, confirm_by_link
 from playwright.sync_api import expect
 
 
@@ -82,24 +82,10 @@ def test_staff_work_a_request_through_the_desk_and_the_patient_hears_of_each_ste
         viewport={"width": 1280, "height": 900},
     )
     page = context.new_page()
-    # A missing file or a script error is a problem; the desk API's refusals below (completing
-    # before the identity check, a reply still marked [[...]]) are meant, and shown.
-    problems = []
-    context.on(
-        "response",
-        lambda r: (
-            problems.append(f"{r.status} {r.url}")
-            if r.status >= 400 and not (r.status in (409, 422) and "/desk/api/" in r.url)
-            else None
-        ),
-    )
-    page.on(
-        "console",
-        lambda m: (
-            problems.append(m.text)
-            if m.type == "error" and not m.text.startswith("Failed to load resource")
-            else None
-        ),
+    # The desk API's refusals below (completing before the identity check, a reply still
+    # marked [[...]]) are meant, and shown to staff.
+    problems = browser_problems(
+        context, meant=lambda r: r.status in (409, 422) and "/desk/api/" in r.url
     )
     page.goto(f"{api_url}/desk")
     page.locator(f"tr[data-reference='{reference}']").click()

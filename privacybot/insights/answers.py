@@ -86,33 +86,23 @@ class AnswerLog:
         if vote not in VOTES:
             raise ValueError(f"vote must be one of {', '.join(VOTES)}")
         text = redact(comment.strip()) if comment and comment.strip() else None
-        with self.session_factory() as session, session.begin():
-            # One statement decides, so two votes sent at once cannot both count.
-            changed = session.execute(
-                update(AnswerRecord)
-                .where(AnswerRecord.id == answer_id, AnswerRecord.vote.is_(None))
-                .values(vote=vote, comment=text)
-            ).rowcount
-            record = session.get(AnswerRecord, answer_id)
-            if record is None:
-                raise UnknownAnswer(answer_id)
-            if not changed:
-                raise AlreadyRated(record.language)
-            return record.language
+        return self._once(answer_id, [AnswerRecord.vote.is_(None)], vote=vote, comment=text)
 
     def add_comment(self, answer_id: str, comment: str) -> str:
         """What was missing, given after a 👎 (LINE asks for it then); once. The answer's
         language. Raises UnknownAnswer, AlreadyRated (no 👎 to add it to, or said before)."""
-        text = redact(comment.strip())
+        return self._once(
+            answer_id,
+            [AnswerRecord.vote == "down", AnswerRecord.comment.is_(None)],
+            comment=redact(comment.strip()),
+        )
+
+    def _once(self, answer_id: str, still: list, **values: object) -> str:
+        """Set `values` on the answer if it is `still` as it was; the answer's language.
+        One statement decides, so two taps sent at once cannot both count."""
         with self.session_factory() as session, session.begin():
             changed = session.execute(
-                update(AnswerRecord)
-                .where(
-                    AnswerRecord.id == answer_id,
-                    AnswerRecord.vote == "down",
-                    AnswerRecord.comment.is_(None),
-                )
-                .values(comment=text)
+                update(AnswerRecord).where(AnswerRecord.id == answer_id, *still).values(**values)
             ).rowcount
             record = session.get(AnswerRecord, answer_id)
             if record is None:
