@@ -129,7 +129,8 @@ def test_a_request_cannot_be_completed_before_the_identity_check_is_recorded(des
 
 def test_notes_stay_inside_the_clinic(desk, smtp_inbox, wait_for):
     reference = submit(desk, "notes")
-    assert wait_for(lambda: mails_to(smtp_inbox, PATIENT))
+    # the acknowledgment and the clinic's mail, before counting
+    assert wait_for(lambda: mails_to(smtp_inbox, PATIENT) and mails_to(smtp_inbox, CLINIC))
     before = len(smtp_inbox.messages)
     noted = post(desk, reference, "notes", {"text": "Patient called; will bring ID on Monday."})
     assert noted.status_code == 200
@@ -138,7 +139,8 @@ def test_notes_stay_inside_the_clinic(desk, smtp_inbox, wait_for):
     assert noted.json()["events"][-1]["action"] == "noted"
     empty = post(desk, reference, "notes", {"text": "   "})
     assert empty.status_code == 422 and "empty" in empty.json()["detail"]
-    desk.post("/desk/api/requests/PR-2000-000001/notes", auth=STAFF, json={"text": "x"})
+    unknown = desk.post("/desk/api/requests/PR-2000-000001/notes", auth=STAFF, json={"text": "x"})
+    assert unknown.status_code == 404
     # The patient is not e-mailed about a note (only the status and replies reach them).
     assert not wait_for(lambda: len(smtp_inbox.messages) > before, timeout=1.5)
 
@@ -180,6 +182,11 @@ def test_a_reply_from_a_template_reaches_the_patient_once_in_their_language(
     assert mail["Reply-To"] == CLINIC
     assert "山田" not in mail["Subject"]  # nothing the patient typed in a header
 
+    # The same page id on another request: refused, not silently dropped.
+    other = submit(desk, "reply-other", contact_email="other@example.com")
+    reused = post(desk, other, "replies", {**body, "text": "Another reply."})
+    assert reused.status_code == 422 and "another request" in reused.json()["detail"]
+
     unknown = desk.get(
         f"/desk/api/requests/{reference}/reply-draft", params={"template": "nope"}, auth=STAFF
     )
@@ -213,7 +220,9 @@ def test_every_status_change_and_reply_is_mailed_to_the_patient(desk, smtp_inbox
     assert "completed" in texts[-1].lower()
 
 
-def test_a_closed_or_unconfirmed_request_takes_no_reply(settings, database_url, smtp_inbox):
+def test_an_unconfirmed_request_takes_no_reply_and_no_identity_check(
+    settings, database_url, smtp_inbox
+):
     app = create_app(
         queue_settings(settings, database_url, smtp_inbox.port, confirmation="required")
     )
@@ -240,6 +249,8 @@ def test_a_template_naming_an_unknown_placeholder_stops_the_desk_with_its_name(t
     (folder / "en.yml").write_text("thanks:\n  body: 'no title'\n", encoding="utf-8")
     with pytest.raises(TemplateError, match="needs a title and a body"):
         ReplyTemplates(["en"], folder)
+    with pytest.raises(TemplateError, match="names no folder"):
+        ReplyTemplates(["en"], tmp_path / "no-such-folder")
 
 
 def test_a_clinic_rewords_a_template_and_adds_its_own(settings, database_url, smtp_inbox, tmp_path):

@@ -43,6 +43,11 @@ def unfilled(text: str) -> list[str]:
 
 class ReplyTemplates:
     def __init__(self, languages: list[str], clinic_folder: Path | None = None) -> None:
+        if clinic_folder is not None and not clinic_folder.is_dir():
+            raise TemplateError(
+                f"{clinic_folder}: requests.reply_templates names no folder; create it with "
+                "<language>.yml files, or remove the setting"
+            )
         self.by_language: dict[str, dict[str, ReplyTemplate]] = {}
         for language in languages:
             templates: dict[str, ReplyTemplate] = {}

@@ -379,10 +379,16 @@ class RequestDesk:
             raise DeskInputError("write in what is still marked [[...]]: " + "; ".join(left))
 
         def work(session: Session, request: DataRequest) -> None:
-            if client_key and session.scalar(
-                select(RequestMessage.id).where(RequestMessage.client_key == client_key)
-            ):
-                return  # sent before: the page pressed "send" again
+            if client_key:
+                owner = session.scalar(
+                    select(RequestMessage.request_id).where(RequestMessage.client_key == client_key)
+                )
+                if owner == request.id:
+                    return  # sent before: the page pressed "send" again
+                if owner is not None:
+                    raise DeskInputError(
+                        "this reply's id was already used for another request; reload the page"
+                    )
             if request.status == "unconfirmed":
                 raise DeskError("the requester has not confirmed their e-mail address yet")
             session.add(
@@ -405,21 +411,21 @@ class RequestDesk:
             )
             session.add(self._patient_mail(request, self.letters.reply(request, text)))
 
-        return self._work_on(reference, work)
+        try:
+            return self._work_on(reference, work)
+        except IntegrityError:  # the same client_key sent twice at once: the first one stands
+            return self._work_on(reference, work)
 
     def _work_on(self, reference: str, work: Callable[[Session, DataRequest], None]) -> DataRequest:
         """Do one piece of staff work on a request in one transaction, then show it."""
         reference = normalise_reference(reference) or ""
-        try:
-            with self.session_factory() as session, session.begin():
-                request = session.scalar(
-                    select(DataRequest).where(DataRequest.reference == reference).with_for_update()
-                )
-                if request is None:
-                    raise LookupError(reference)
-                work(session, request)
-        except IntegrityError:  # the same client_key, sent twice at once: the first one stands
-            pass
+        with self.session_factory() as session, session.begin():
+            request = session.scalar(
+                select(DataRequest).where(DataRequest.reference == reference).with_for_update()
+            )
+            if request is None:
+                raise LookupError(reference)
+            work(session, request)
         return self.get(reference)
 
     def confirm_by_token(self, token: str) -> Confirmation:

@@ -539,7 +539,7 @@ def _japanese_group_is_a_name(
         return True  # 私（上田）, 私は「のぞみ」です
     if after.startswith(cues.after_name) and (at_clause_start or any(m.named for m in group)):
         return not after.startswith("より") or not JAPANESE.search(after[2:3] or "")
-    if not after.strip(" 　。．.!！?？〜~…\n") and at_clause_start:
+    if not after.strip(" 　。．.!！?？〜~…\n") and at_clause_start and start > 0:
         return bool(named)  # a sign-off: よろしくお願いします。高橋 (but not 「個人情報 定義」)
     # No cue: a full name the dictionary reads as family and given name (山田花子、…)
     return len(named) >= 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
@@ -25,6 +26,8 @@ from privacybot.api.schemas import (
 from privacybot.api.security import SIGN_IN_RESPONSES
 from privacybot.desk.models import DataRequest
 from privacybot.desk.service import DeskError, DeskInputError, RequestDesk
+
+T = TypeVar("T")
 
 router = APIRouter(prefix="/desk/api", tags=["staff desk"], responses=SIGN_IN_RESPONSES)
 
@@ -95,9 +98,14 @@ WORK_RESPONSES = {
 
 
 def _carry_out(reference: str, work: Callable[[], DataRequest]) -> RequestDetail:
+    """Staff work on a request, shown as the request after it."""
+    return RequestDetail.of(_refusing(reference, work))
+
+
+def _refusing(reference: str, work: Callable[[], T]) -> T:
     """One place that turns the desk's refusals into answers the page can show."""
     try:
-        return RequestDetail.of(work())
+        return work()
     except LookupError:
         raise HTTPException(status_code=404, detail=f"no request {reference}") from None
     except DeskError as error:
@@ -173,12 +181,7 @@ def reply_draft(
     staff: str = Depends(require_staff),
 ) -> ReplyDraft:
     """A reply template filled for this request, in the patient's language, to edit."""
-    try:
-        language, text = desk.reply_draft(reference, template)
-    except LookupError:
-        raise HTTPException(status_code=404, detail=f"no request {reference}") from None
-    except DeskInputError as error:
-        raise HTTPException(status_code=422, detail=str(error)) from None
+    language, text = _refusing(reference, lambda: desk.reply_draft(reference, template))
     return ReplyDraft(template=template, language=language, text=text)
 
 
