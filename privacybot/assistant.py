@@ -57,6 +57,8 @@ MAX_SECTIONS = 3
 MAX_PASSAGES = 5
 # Privacy topics (privacybot/topics/) of the policy's section on patients' requests.
 REQUEST_TOPICS = ("correction_deletion", "access_rights")
+# ...and of the section saying whom to contact.
+CONTACT_TOPICS = ("contact",)
 NLU_DIR = PROJECT_ROOT / "data" / "nlu"
 CACHE_DIR = PROJECT_ROOT / ".cache" / "embeddings"
 
@@ -198,6 +200,12 @@ class LanguageAssistant:
         named = [policy.requests_section] if policy.requests_section is not None else []
         found = self.knowledge.sections_about(*REQUEST_TOPICS)
         self.request_sections = named + [n for n in found if n not in named]
+        # The sections that say whom to contact: where the policy speaks of it, else the
+        # section on requests (which names where to send them).
+        about_contact = self.knowledge.sections_about(*CONTACT_TOPICS)
+        self.contact_sections = about_contact + [
+            n for n in self.request_sections if n not in about_contact
+        ]
         # Set by PolicyAssistant when the quoted policy is in another language.
         self.bridge: PassageBridge | None = None
 
@@ -240,7 +248,12 @@ class LanguageAssistant:
         # together putting emergency first (or a close second); whatever else the message says.
         # An ellipsis is never one on the classifiers' ranking alone, with or without an answer
         # before it ("and if I refuse?" opening a conversation): phrases and meaning still are.
-        bare = elliptical or (self.cues.opens_as_follow_up(text) and self.cues.is_elliptical(text))
+        # Nor is asking whom to contact ("who should I write to about that?").
+        bare = (
+            elliptical
+            or (self.cues.opens_as_follow_up(text) and self.cues.is_elliptical(text))
+            or self.cues.asks_whom_to_contact(text)
+        )
         emergency_probability = by_meaning.get("emergency", 0.0)
         close_second = emergency_probability >= self.thresholds.emergency_close and (
             max(by_meaning.values()) - emergency_probability <= self.thresholds.emergency_margin
@@ -252,8 +265,12 @@ class LanguageAssistant:
         # A confirmation code typed when one is awaited ("the code is 482 119") is a string of
         # digits the classifiers cannot read: only an emergency phrase around it counts.
         typed_code = bool(turn.awaiting_confirmation and find_code(text))
+        # Nor is a follow-up that only names what the last answer is about ("what about my
+        # kids?" after one on who sees the records reads like a worried parent on its own).
+        names_only = form.follows and self.cues.names_only(text)
         if self.emergency.matches(text) or (
             not typed_code
+            and not names_only
             and (
                 emergency_probability >= self.thresholds.emergency
                 or ((ranked_first or close_second) and not bare)
@@ -294,9 +311,23 @@ class LanguageAssistant:
         questioning = (text.rstrip().endswith(("?", "？")) and kind_from_text(text) is None) or (
             self.cues.asks_a_question(text) and not acts
         )
-        if intent == "make_request" and (asks_how or ((follows or questioning) and not acts)):
+        # After an answer, a request worded as a question ("thanks! and deleting my records,
+        # can I?", 「消してって言ったら消してくれる？」) is answered, and a request offered.
+        asked_after_answer = (
+            turn.context is not None
+            and turn.context.continuable
+            and (text.rstrip().endswith(("?", "？")))
+        )
+        if intent == "make_request" and (
+            asks_how or asked_after_answer or ((follows or questioning) and not acts)
+        ):
             intent = "ask_policy"
-        elif intent == "ask_policy" and acts and kind_from_text(text) not in (None, "other"):
+        elif (
+            intent == "ask_policy"
+            and acts
+            and not asked_after_answer
+            and kind_from_text(text) not in (None, "other")
+        ):
             intent = "make_request"
         if intent == "make_request":
             request = reply.say(
@@ -316,7 +347,12 @@ class LanguageAssistant:
         worded_so = self.cues.asks_about_this_chat(text) and not (
             intent == "bot_challenge" and self.cues.is_short_reply(text)
         )
-        follows_notice = follows and previous.outcome == Outcome.CHAT_PRIVACY
+        follows_notice = (
+            follows
+            and previous.outcome == Outcome.CHAT_PRIVACY
+            and intent not in GREETINGS
+            and (intent != "out_of_scope" or elliptical)  # "for how long", not a booking
+        )
         if worded_so or classified_so or follows_notice:
             alone = self.ranker.rank_vector(text, corrected, vector)
             policy_sure = alone.covered and alone.scores[0] >= self.thresholds.confident_answer
@@ -336,6 +372,16 @@ class LanguageAssistant:
                     text,
                     previous,
                 )
+        # 5b. Whom to contact or where to write ("who can I talk to about that?"): the policy's
+        # contact section, whatever "that" was (a kind of request named is a request's question).
+        if (
+            self.contact_sections
+            and self.cues.asks_whom_to_contact(text)
+            and kind_from_text(text) is None
+        ):
+            alone = self.ranker.rank_vector(text, corrected, vector)
+            contact = self.ranker.led_by(alone, self.contact_sections[0])
+            return self._answer(reply, contact, intent, confidence, text, previous, turn, vector)
         ranking = self._ranking(text, corrected, vector, previous, elliptical)
         if (turn.in_form and intent not in DIALOGUE_ACTS) or (
             leans_back
@@ -417,11 +463,34 @@ class LanguageAssistant:
             joined, joined_corrected, self.reader.vector(joined_corrected)
         )
         together.question, together.corrected = text, corrected
-        if self.cues.asks_again(text) or not alone.covered:
-            return together
-        if not elliptical:
+        asks_again = self.cues.asks_again(text)
+        if (
+            alone.declined(self.ranker.weights.declined_margin)
+            and not asks_again
+            and not self.cues.names_only(text)
+        ):
+            # Its own words are a topic the policy does not speak of ("how long do you store
+            # it?" after an answer on what counts as sensitive): not answered from the last one.
             return alone
-        return alone if alone.scores[0] > together.scores[0] else together
+        if asks_again or not alone.covered:
+            chosen = together
+        elif not elliptical:
+            return alone
+        elif alone.covered != together.covered:
+            # "and the police?" after "the policy does not say" about employers: its own answer.
+            return alone
+        else:
+            chosen = alone if alone.scores[0] > together.scores[0] else together
+        # Read with the last answer, it is nearest the section just quoted: it continues it
+        # ("do I need to send ID with it?" after the section on asking for one's records).
+        if (
+            not chosen.covered
+            and previous.sections
+            and chosen.sections[0] == previous.sections[0]
+            and chosen.scores[0] >= self.ranker.weights.min_score
+        ):
+            chosen.covered = True
+        return chosen
 
     def _answer(
         self,
@@ -508,6 +577,9 @@ class LanguageAssistant:
         excluded = set()
         if not self.cues.is_short_reply(text):
             excluded |= DIALOGUE_ACTS
+            if text.rstrip().endswith(("?", "？")) or self.cues.asks_a_question(text):
+                # "thanks! and if the checkup was arranged by my company?" asks something.
+                excluded |= GREETINGS
         if not (find_reference(text) or self.cues.speaks_of_progress(text)):
             excluded.add("ask_request_status")
         if not self.cues.speaks_of_chat(text):
@@ -544,6 +616,7 @@ class PolicyAssistant:
             if quoted != code and quoted in self.by_language:
                 # Quoting another language's policy: its sections, placed in that language.
                 understanding.request_sections = self.by_language[quoted].request_sections
+                understanding.contact_sections = self.by_language[quoted].contact_sections
                 if glossary:
                     understanding.bridge = PassageBridge(glossary, self.by_language[quoted].ranker)
 
@@ -664,6 +737,8 @@ class MessageForm:
 
 # Short dialogue acts: "yes", "no", "cancel".
 DIALOGUE_ACTS = {"affirm", "deny", "cancel"}
+# Small talk that a longer message asking a question only opens with ("Hi, ... who sees...?").
+GREETINGS = {"greet", "thank", "goodbye"}
 # Intents answered from the assistant's own notice: a question about this chat, and asking how
 # to have it forgotten (step 2 forgets only when asked to).
 CHAT_QUESTIONS = {"ask_about_this_chat", "forget_conversation"}

@@ -220,3 +220,66 @@ def test_an_ellipsis_opening_a_conversation_is_no_emergency_on_rasas_vote_alone(
         "and now I can't breathe", rasa_intents=rasa_says_emergency, turn=Turn()
     )
     assert urgent.outcome == Outcome.EMERGENCY
+
+
+def test_a_follow_up_naming_only_a_family_member_is_no_emergency(assistant):
+    first, second, third = converse(
+        assistant,
+        "Who is allowed to look at my chart?",
+        "what about my baby?",
+        "and my baby is not breathing",
+    )
+    assert first.outcome == Outcome.ANSWER
+    assert second.outcome != Outcome.EMERGENCY
+    assert third.outcome == Outcome.EMERGENCY  # its phrase still counts mid-conversation
+
+
+@pytest.mark.parametrize(
+    "question, whom, language",
+    [
+        (
+            "Do you run my photos through facial recognition?",
+            "who should I write to about that?",
+            "en",
+        ),
+        ("顔認証に私の写真を使っていますか？", "それはどこに相談すればいいですか", "ja"),
+    ],
+)
+def test_asking_whom_to_contact_is_answered_from_the_contact_section(
+    assistant, question, whom, language
+):
+    first, second = converse(assistant, question, whom, language=language)
+    assert first.outcome == Outcome.NOT_COVERED
+    assert second.outcome == Outcome.ANSWER
+    assert second.sections[0] == assistant.by_language[language].contact_sections[0]
+
+
+def test_a_follow_up_about_a_topic_the_policy_never_mentions_is_declined(assistant):
+    first, second = converse(
+        assistant,
+        "What is meant by sensitive personal information?",
+        "how many years do you hold on to it",
+    )
+    assert first.outcome == Outcome.ANSWER
+    assert second.outcome == Outcome.NOT_COVERED
+
+
+def test_a_request_asked_as_a_question_after_an_answer_is_offered_not_started(assistant):
+    first, second = converse(
+        assistant, "How can I have my personal data erased?", "thanks, and can you erase mine too?"
+    )
+    assert first.outcome == Outcome.ANSWER
+    assert second.outcome == Outcome.ANSWER
+    assert second.next_step == NextStep.REPLY
+    assert second.offer_handoff
+
+
+def test_thanks_opening_a_question_is_answered_whatever_rasa_says(assistant):
+    first = assistant.respond("Does my employer see my health check results?", turn=Turn())
+    turn = Turn(AnswerContext.from_slot(first.context))
+    second = assistant.respond(
+        "thanks! and if my employer paid for the checkup?",
+        rasa_intents={"thank": 0.95, "ask_policy": 0.05},
+        turn=turn,
+    )
+    assert second.outcome in (Outcome.ANSWER, Outcome.NOT_COVERED)

@@ -11,7 +11,7 @@ policy does not answer, or when no section is similar enough.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -35,6 +35,13 @@ class RankerWeights:
     # The policy covers the question unless its nearest "not covered" examples beat the best
     # section's examples by more than this.
     not_covered_margin: float = 0.03
+    # A follow-up whose own words are this much nearer the policy's uncovered topics than its
+    # best section ("how long do you store it?" where the policy says nothing of retention) is
+    # declined rather than read with the last answer. Questions that the last answer does
+    # answer ("do I need to send ID with it?") come out 0.03-0.1 nearer; those declined rightly
+    # 0.13-0.3 (a handful, from tests/sakura_conversations.yml, a second clinic's conversations
+    # and this project's tests).
+    declined_margin: float = 0.12
     # Weight of e5's asymmetric retrieval beside the reader's own similarity in the passage
     # signal (retrieval/passage_search.py); 0: the reader's alone.
     retrieval: float = 0.0
@@ -56,6 +63,15 @@ class SectionRanking:
     signals: dict[str, dict[int, float]] = field(default_factory=dict)
     # The question's similarity to every passage of the policy (for quoting other sections).
     passage_similarity: np.ndarray | None = None
+
+    def declined(self, margin: float) -> bool:
+        """Not covered because the nearest example questions are ones the policy does not
+        answer (a topic it never speaks of), by `margin` over the best section's, not merely
+        because nothing is close."""
+        if self.covered or not self.sections:
+            return False
+        best = self.signals.get("bank", {}).get(self.sections[0], 0.0)
+        return self.not_covered_score - best >= margin
 
     @property
     def best_section(self) -> int | None:
@@ -122,6 +138,19 @@ class SectionRanker:
             passages=best_passages,
             signals={"bank": bank, "passage": passage, "keywords": keyword},
             passage_similarity=passage_sims,
+        )
+
+    def led_by(self, ranking: SectionRanking, number: int) -> SectionRanking:
+        """`ranking` with section `number` first, quoting its passages closest to the question
+        (the message's form chose the section, e.g. asking whom to contact)."""
+        scores = dict(zip(ranking.sections, ranking.scores, strict=True))
+        order = [number, *[n for n in ranking.sections if n != number]]
+        return replace(
+            ranking,
+            sections=order,
+            scores=[scores[n] for n in order],
+            covered=True,
+            passages=self.best_passages(number, ranking.passage_similarity),
         )
 
     def best_passages(

@@ -30,6 +30,8 @@ PATTERN_KEYS = (
     "followup_opening",
     "followup_bare",
     "followup_reference",
+    "followup_names_only",
+    "asks_whom_to_contact",
 )
 
 
@@ -143,6 +145,15 @@ class LanguageCues:
     def refers_back(self, text: str) -> bool:
         """Points at what was said before: "how long do you keep it?", 「それはいつまで？」."""
         return self._search("followup_reference", text)
+
+    def names_only(self, text: str) -> bool:
+        """Names only what the last answer is about, no verb of its own: "what about my kids?",
+        「家族は？」."""
+        return self._search("followup_names_only", text)
+
+    def asks_whom_to_contact(self, text: str) -> bool:
+        """Asks whom to contact or where to write: "who can I talk to about that?"."""
+        return self._search("asks_whom_to_contact", text)
 
     def is_elliptical(self, text: str) -> bool:
         """Too short to be read alone: "and the pharmacy?", 「家族は？」, "for how long"."""
