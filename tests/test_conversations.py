@@ -15,8 +15,8 @@ import pytest
 from privacybot.evaluation import evaluate_conversations, load_conversations
 from privacybot.settings import PROJECT_ROOT
 
-# Measured 2026-12-02: dev 39/48 (81.2%), held-out 26/52 (50.0%).
-FLOORS = {"sakura_conversations.yml": 0.78, "sakura_holdout_conversations.yml": 0.55}
+# Measured 2026-12-02: dev 39/48 (81.2%), held-out 26/52 (50.0%); 2026-12-03: dev 43/48 (89.6%).
+FLOORS = {"sakura_conversations.yml": 0.85, "sakura_holdout_conversations.yml": 0.55}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
