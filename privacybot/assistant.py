@@ -195,6 +195,9 @@ class LanguageAssistant:
         self.policy_words = {
             w for t in [*passages, *bank.all_questions, *topic_texts] for w in reader.keywords(t)
         }
+        # ...and the words of the policy's own text, which a thanks or a goodbye ("ok thanks a
+        # lot, goodbye") does not use, however many example questions say "ok".
+        self.passage_words = {w for t in passages for w in reader.keywords(t)}
         # The sections that tell patients how to have their data disclosed, corrected or
         # deleted, best first: cited with a request, and followed by the hand-off offer.
         named = [policy.requests_section] if policy.requests_section is not None else []
@@ -297,7 +300,11 @@ class LanguageAssistant:
         # Naming the kind of request in a short reply ("deletion, please") accepts it too.
         names_kind = self.cues.is_short_reply(text) and kind_from_text(text) not in (None, "other")
         if turn.handoff_offered and (
-            intent == "affirm" or is_yes(text) or turn.accepted_offer or names_kind
+            intent == "affirm"
+            or is_yes(text)
+            or turn.accepted_offer
+            or names_kind
+            or self.cues.accepts_offer(text)
         ):
             answer = reply.say(Outcome.REQUEST, "request", intent, confidence)
             answer.next_step = NextStep.REQUEST_FORM
@@ -351,7 +358,9 @@ class LanguageAssistant:
             follows
             and previous.outcome == Outcome.CHAT_PRIVACY
             and intent not in GREETINGS
-            and (intent != "out_of_scope" or elliptical)  # "for how long", not a booking
+            and not self.cues.names_records(text)  # "and my patient file, how long is that kept?"
+            # "for how long", "and do the doctors read it?"; not a booking question
+            and (intent != "out_of_scope" or leans_back)
         )
         if worded_so or classified_so or follows_notice:
             alone = self.ranker.rank_vector(text, corrected, vector)
@@ -359,7 +368,10 @@ class LanguageAssistant:
             if (
                 worded_so
                 or (classified_so and not policy_sure)
-                or (follows_notice and not (alone.covered and self._sure(alone, intents)))
+                or (
+                    follows_notice
+                    and (leans_back or not (alone.covered and self._sure(alone, intents)))
+                )
             ):
                 return self._continued(
                     reply.say(
@@ -374,18 +386,36 @@ class LanguageAssistant:
                 )
         # 5b. Whom to contact or where to write ("who can I talk to about that?"): the policy's
         # contact section, whatever "that" was (a kind of request named is a request's question).
+        # Asking for a telephone number, an address or an e-mail ("number for them?"): the
+        # section just quoted when it gives them, else the nearest section that does.
+        details = self.cues.asks_for_contact_details(text) and kind_from_text(text) is None
+        if details and self.policy.contact_detail_sections:
+            alone = self.ranker.rank_vector(text, corrected, vector)
+            giving = self.policy.contact_detail_sections
+            last = turn.context.sections[:1] if turn.context else []
+            lead = (
+                last[0]
+                if last and last[0] in giving
+                else next(n for n in alone.sections if n in giving)
+            )
+            contact = self.ranker.led_by(alone, lead)
+            return self._answer(reply, contact, intent, confidence, text, previous, turn, vector)
         if (
             self.contact_sections
-            and self.cues.asks_whom_to_contact(text)
+            and (self.cues.asks_whom_to_contact(text) or details)
             and kind_from_text(text) is None
         ):
             alone = self.ranker.rank_vector(text, corrected, vector)
             contact = self.ranker.led_by(alone, self.contact_sections[0])
             return self._answer(reply, contact, intent, confidence, text, previous, turn, vector)
-        ranking = self._ranking(text, corrected, vector, previous, elliptical)
+        ranking = self._ranking(text, corrected, vector, previous, elliptical, leans_back)
         if (turn.in_form and intent not in DIALOGUE_ACTS) or (
             leans_back
-            and (intent not in ("greet", "goodbye", "thank") or form.own_terms or asks_how)
+            and (
+                intent not in GREETINGS
+                or any(w in self.passage_words for w in form.own_terms)
+                or asks_how
+            )
         ):
             # "why?", "and the pharmacy?" read as small talk or another topic on their own.
             intent = "ask_policy"
@@ -449,6 +479,7 @@ class LanguageAssistant:
         vector,
         previous: AnswerContext | None,
         elliptical: bool = False,
+        refers_back: bool = False,
     ) -> SectionRanking:
         """The sections that answer `text`; a follow-up is read with the words it continues
         ("and the pharmacy?" after a question about who sees the records). A short one is
@@ -475,6 +506,17 @@ class LanguageAssistant:
         if asks_again or not alone.covered:
             chosen = together
         elif not elliptical:
+            # One that points back ("do they work at the surgery?" after the section on the
+            # data protection officer) continues the section just quoted when, read alone, it
+            # comes nearly as close to that section as to any.
+            last = previous.sections[0] if previous.sections else None
+            scores = dict(zip(alone.sections, alone.scores, strict=True))
+            if (
+                refers_back
+                and last in scores
+                and scores[last] >= alone.scores[0] - self.ranker.weights.continue_margin
+            ):
+                return self.ranker.led_by(alone, last)
             return alone
         elif alone.covered != together.covered:
             # "and the police?" after "the policy does not say" about employers: its own answer.
@@ -506,9 +548,9 @@ class LanguageAssistant:
         ranking = self._bridged(ranking)
         more = self._other_sections(ranking, vector)
         answer = reply.answer(ranking, intent, confidence, turn, more)
-        # An answer from the section on patients' requests is followed by the offer to pass
-        # one to the clinic.
-        answer.offer_handoff = answer.sections[:1] == self.request_sections[:1] != []
+        # An answer led by a section on patients' requests (asking for one's records, having
+        # them corrected or deleted) is followed by the offer to pass one to the clinic.
+        answer.offer_handoff = bool(answer.sections) and answer.sections[0] in self.request_sections
         return self._continued(answer, text, previous)
 
     def _continued(self, answer: Reply, text: str, previous: AnswerContext | None) -> Reply:

@@ -200,3 +200,43 @@ def evaluate_conversations(
             )
         results.append(ConversationResult(str(conversation.get("id", number)), turns))
     return results
+
+
+# Turns that go on inside a form (its questions, the request's status) need the whole stack.
+FORM_LABELS = {"form", "status"}
+
+
+def needs_forms(conversation: dict) -> bool:
+    return any(FORM_LABELS & set(t.get("expect") or []) for t in conversation["turns"])
+
+
+def in_process_turns(assistant) -> Callable[[str, str], list[dict]]:
+    """`turn(conversation_id, text)` answered by `assistant` (a PolicyAssistant) in this
+    process, with what a conversation remembers threaded from turn to turn as the Rasa slots
+    carry it: the last answer's context, an offer to pass a request on, the policy version
+    already shown, the conversation's language. A clinic's conversations can so be measured
+    without a trained model (forms aside: `needs_forms`)."""
+    from privacybot.dialogue.context import AnswerContext, Turn
+
+    remembered: dict[str, dict] = {}
+
+    def turn(conversation_id: str, text: str) -> list[dict]:
+        state = remembered.setdefault(conversation_id, {})
+        reply = assistant.respond(
+            text,
+            language=state.get("language"),
+            turn=Turn(
+                AnswerContext.from_slot(state.get("context")),
+                handoff_offered=state.get("offered", False),
+                shown_version=state.get("shown", ""),
+            ),
+        )
+        state.update(
+            language=reply.language,
+            context=reply.context,
+            offered=reply.offer_handoff,
+            shown=reply.shown_version or state.get("shown", ""),
+        )
+        return [reply.payload()]
+
+    return turn

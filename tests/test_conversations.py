@@ -10,9 +10,16 @@ conversation counts only when every turn is right; no emergency may be missed in
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from privacybot.evaluation import evaluate_conversations, load_conversations
+from privacybot.evaluation import (
+    evaluate_conversations,
+    in_process_turns,
+    load_conversations,
+    needs_forms,
+)
 from privacybot.settings import PROJECT_ROOT
 
 # Measured 2026-12-02: dev 39/48 (81.2%), held-out 26/52 (50.0%); 2026-12-03: dev 43/48 (89.6%).
@@ -35,3 +42,39 @@ def test_conversations_are_followed_above_the_floor_and_no_emergency_is_missed(r
     ]
     assert missed == []
     assert right >= FLOORS[name], f"{right:.1%} of conversations wholly right"
+
+
+# Other clinics' conversations, answered in this process from each policy alone (no question
+# bank, no Rasa model trained for the clinic; conversations with a form are left out):
+# `privacybot evaluate-conversations --in-process`. Hollowbrook's and Midorinomori's sets were
+# written blind on 2026-12-03 and read while building the same day, so they are dev sets now;
+# Riverside's and Aozora's were written blind later that day and measured once, after that work
+# (docs/benchmarks.md). The floors sit a little under the measured figures.
+OTHER_CLINICS = {
+    "hollowbrook_conversations.yml": ("hollowbrook", ["en"], 0.42),  # 11/24
+    "midorinomori_conversations.yml": ("midorinomori", ["ja"], 0.50),  # 11/20
+}
+
+
+@pytest.mark.parametrize("name", sorted(OTHER_CLINICS))
+def test_another_clinics_conversations_are_followed_from_its_policy_alone(settings, name):
+    from privacybot.assistant import PolicyAssistant
+    from privacybot.benchmark import clinic_settings
+
+    clinic, languages, floor = OTHER_CLINICS[name]
+    assistant = PolicyAssistant(
+        clinic_settings(settings, Path("policy_corpus") / clinic, languages)
+    )
+    conversations = [
+        c for c in load_conversations(PROJECT_ROOT / "tests" / name) if not needs_forms(c)
+    ]
+    results = evaluate_conversations(conversations, in_process_turns(assistant))
+    right = sum(r.passed for r in results) / len(results)
+    missed = [
+        t["user"]
+        for r in results
+        for t in r.turns
+        if "emergency" in t["expect"] and t["outcome"] != "emergency"
+    ]
+    assert missed == []
+    assert right >= floor, f"{right:.1%} of conversations wholly right"

@@ -12,6 +12,7 @@ import pytest
 
 from privacybot.dialogue import AnswerContext, Turn
 from privacybot.replies import NextStep, Outcome
+from privacybot.settings import PROJECT_ROOT
 from privacybot.triage.cues import CUE_DIR, CueError, LanguageCues
 
 
@@ -283,3 +284,131 @@ def test_thanks_opening_a_question_is_answered_whatever_rasa_says(assistant):
         turn=turn,
     )
     assert second.outcome in (Outcome.ANSWER, Outcome.NOT_COVERED)
+
+
+@pytest.fixture(scope="module")
+def second_clinic(settings):
+    """Hollowbrook (policy_corpus/hollowbrook): an English policy with no question bank,
+    whose contact details are spread over four sections."""
+    from privacybot.assistant import PolicyAssistant
+    from privacybot.benchmark import clinic_settings
+
+    return PolicyAssistant(clinic_settings(settings, Path("policy_corpus/hollowbrook"), ["en"]))
+
+
+def test_the_sections_that_give_contact_details_are_found_in_the_text():
+    from privacybot.corpus import load_policy
+
+    sakura = load_policy(PROJECT_ROOT / "policy_corpus/sakura/en/policy.md")
+    assert sakura.contact_detail_sections == [
+        s.number for s in sakura.sections if "info@" in s.text
+    ]
+    hollowbrook = load_policy(PROJECT_ROOT / "policy_corpus/hollowbrook/en/policy.md")
+    titles = [hollowbrook.section(n).title for n in hollowbrook.contact_detail_sections]
+    assert "Data Protection Officer" in titles and "Complaints" in titles
+    assert "How long we keep your information" not in titles  # dates and years are no number
+
+
+@pytest.mark.parametrize(
+    "question, ask",
+    [
+        ("Is there a data protection officer?", "what's their phone number?"),
+        ("How do I complain about how my data was handled?", "and a number for the commissioner?"),
+    ],
+)
+def test_asking_for_a_number_after_an_answer_quotes_the_section_that_gives_it(
+    second_clinic, question, ask
+):
+    first, second = converse(second_clinic, question, ask)
+    assert second.outcome == Outcome.ANSWER
+    assert second.sections[0] == first.sections[0]
+    assert second.sections[0] in second_clinic.policy.contact_detail_sections
+
+
+def test_asking_for_an_address_elsewhere_quotes_a_section_that_gives_one(assistant):
+    first, second = converse(
+        assistant, "What do you use my personal information for?", "what's your email address?"
+    )
+    assert second.outcome == Outcome.ANSWER
+    assert second.sections[0] in assistant.policy.contact_detail_sections
+    assert second.sections[0] != first.sections[0]
+    assert "@" in " ".join(p["text"] for p in second.citations[0].passages)
+
+
+def test_a_question_that_points_back_continues_the_section_it_points_to(second_clinic):
+    first, second = converse(
+        second_clinic,
+        "Which suppliers process my information for you?",
+        "are they allowed to use it for their own business?",
+    )
+    assert first.outcome == second.outcome == Outcome.ANSWER
+    assert second.sections[0] == first.sections[0]
+
+
+@pytest.mark.parametrize(
+    "question, follow_up, language",
+    [
+        ("is this chat saved anywhere?", "and do the nurses get to read it?", "en"),
+        ("このチャットの内容って保存されますか？", "それって誰が読むの？", "ja"),
+    ],
+)
+def test_a_follow_up_pointing_at_the_chat_is_answered_from_the_chat_notice(
+    assistant, question, follow_up, language
+):
+    first, second = converse(assistant, question, follow_up, language=language)
+    assert first.outcome == second.outcome == Outcome.CHAT_PRIVACY
+
+
+def test_a_new_question_after_the_chat_notice_is_answered_from_the_policy(assistant):
+    *_, third = converse(
+        assistant,
+        "is this chat saved anywhere?",
+        "and do the nurses get to read it?",
+        "good. what happens if there is a data leak at the clinic?",
+    )
+    assert third.outcome == Outcome.ANSWER  # "there is" points at nothing said before
+
+
+def test_thanks_and_goodbye_after_an_answer_is_small_talk(assistant):
+    first, second = converse(
+        assistant,
+        "How do I ask you to disclose the personal data you hold on me?",
+        "ok thanks a lot, goodbye",
+    )
+    assert first.outcome == Outcome.ANSWER
+    assert second.outcome == Outcome.SMALLTALK
+
+
+@pytest.mark.parametrize("go_ahead", ["ok pls start one for me", "go ahead", "それでお願いします"])
+def test_going_ahead_after_the_offer_starts_the_form(assistant, go_ahead):
+    first, second = converse(
+        assistant, "How do I ask you to disclose the personal data you hold on me?", go_ahead
+    )
+    assert first.offer_handoff
+    assert second.outcome == Outcome.REQUEST
+    assert second.next_step == NextStep.REQUEST_FORM
+
+
+def test_asking_to_take_a_wrong_detail_off_the_file_is_a_request(assistant):
+    first, second = converse(
+        assistant,
+        "What rights do I have over my data?",
+        "ok then please take my old address off my file, it's wrong",
+    )
+    assert second.outcome == Outcome.REQUEST
+    assert second.next_step == NextStep.REQUEST_FORM
+
+
+@pytest.mark.parametrize("typed", ["なら このかいわ わすれて", "このちゃっと けして"])
+def test_forgetting_the_chat_typed_in_kana_forgets_it(assistant, typed):
+    first, second = converse(assistant, "会話って保存されるの？", typed, language="ja")
+    assert first.outcome == Outcome.CHAT_PRIVACY
+    assert second.outcome == Outcome.FORGET
+
+
+def test_asking_for_the_telephone_number_in_kana_quotes_the_contact_section(assistant):
+    first, second = converse(
+        assistant, "個人情報の利用目的は？", "でんわばんごう おしえて", language="ja"
+    )
+    assert second.outcome == Outcome.ANSWER
+    assert second.sections[0] in assistant.policy.contact_detail_sections

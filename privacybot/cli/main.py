@@ -62,6 +62,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     talks.add_argument("file", type=Path)
     talks.add_argument("--min-accuracy", type=float, help="exit 1 below this share wholly right")
+    talks.add_argument(
+        "--in-process",
+        action="store_true",
+        help="the action server's assistant in this process, without Rasa (quick; a clinic's "
+        "corpus via PRIVACYBOT_SETTINGS without a trained model; conversations with a form are "
+        "left out)",
+    )
 
     bench = commands.add_parser("bench", help="benchmark accuracy, latency, start-up and memory")
     bench.add_argument("--questions", type=Path, default=Path("tests/dev_questions.yml"))
@@ -205,7 +212,9 @@ def cmd_evaluate_conversations(args: argparse.Namespace) -> int:
     from privacybot.evaluation import (
         EvaluationFileError,
         evaluate_conversations,
+        in_process_turns,
         load_conversations,
+        needs_forms,
     )
     from privacybot.rest_client import RestClient
 
@@ -214,13 +223,24 @@ def cmd_evaluate_conversations(args: argparse.Namespace) -> int:
     except EvaluationFileError as error:
         print(f"privacybot: {error}", file=sys.stderr)
         return 2
-    with running_assistant() as url:
-        client = RestClient(url)
+    if args.in_process:
+        from privacybot.assistant import PolicyAssistant
 
-        def turn(sender: str, text: str) -> list[dict]:
-            return [m.get("custom") or {} for m in client.send(text, sender).messages]
+        kept = [c for c in conversations if not needs_forms(c)]
+        if len(kept) < len(conversations):
+            print(f"left out {len(conversations) - len(kept)} conversations with a form")
+        if not kept:
+            print("privacybot: every conversation has a form; run without --in-process")
+            return 2
+        results = evaluate_conversations(kept, in_process_turns(PolicyAssistant()))
+    else:
+        with running_assistant() as url:
+            client = RestClient(url)
 
-        results = evaluate_conversations(conversations, turn)
+            def turn(sender: str, text: str) -> list[dict]:
+                return [m.get("custom") or {} for m in client.send(text, sender).messages]
+
+            results = evaluate_conversations(conversations, turn)
     for result in results:
         if not result.passed:
             print(f"FAIL  {result.id}")

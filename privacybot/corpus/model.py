@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+# How a policy gives a way to reach someone: an e-mail address, or a telephone number (digits
+# with spaces, dots, hyphens or brackets between them; at least 9 digits, so no date is one).
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+PHONE = re.compile(r"\+?\(?\d[\d ()\-‐－.]{6,}\d")
+PHONE_DIGITS = 9
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,14 @@ class Section:
     def text(self) -> str:
         return "\n".join(p.text for p in self.passages)
 
+    @property
+    def gives_contact_details(self) -> bool:
+        """The section gives an e-mail address or a telephone number to reach someone."""
+        text = self.text
+        return bool(EMAIL.search(text)) or any(
+            len(re.sub(r"\D", "", number)) >= PHONE_DIGITS for number in PHONE.findall(text)
+        )
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -61,6 +76,11 @@ class Policy:
     @property
     def passages(self) -> tuple[Passage, ...]:
         return tuple(p for s in self.sections for p in s.passages)
+
+    @property
+    def contact_detail_sections(self) -> list[int]:
+        """The sections that give an e-mail address or a telephone number, in order."""
+        return [s.number for s in self.sections if s.gives_contact_details]
 
     def section(self, number: int) -> Section:
         for s in self.sections:

@@ -32,6 +32,9 @@ PATTERN_KEYS = (
     "followup_reference",
     "followup_names_only",
     "asks_whom_to_contact",
+    "asks_for_contact_details",
+    "accepts_offer",
+    "record_words",
 )
 
 
@@ -154,6 +157,21 @@ class LanguageCues:
     def asks_whom_to_contact(self, text: str) -> bool:
         """Asks whom to contact or where to write: "who can I talk to about that?"."""
         return self._search("asks_whom_to_contact", text)
+
+    def asks_for_contact_details(self, text: str) -> bool:
+        """Asks for the clinic's telephone number, address or e-mail ("number for them?",
+        「電話番号おしえて」), not about one's own."""
+        return self._search("asks_for_contact_details", text)
+
+    def names_records(self, text: str) -> bool:
+        """Names the patient's records held by the clinic ("my patient file", 「カルテ」): after
+        the chat's notice, a question about them is the policy's, not the chat's."""
+        return self._search("record_words", text)
+
+    def accepts_offer(self, text: str) -> bool:
+        """The whole message goes ahead with what was just offered ("ok pls start one for me",
+        「それでお願いします」)."""
+        return self._search("accepts_offer", text)
 
     def is_elliptical(self, text: str) -> bool:
         """Too short to be read alone: "and the pharmacy?", 「家族は？」, "for how long"."""
