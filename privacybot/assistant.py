@@ -37,13 +37,13 @@ from privacybot.settings import PROJECT_ROOT, Settings, get_settings
 from privacybot.text.language import detect_language, is_japanese
 from privacybot.text.romaji import looks_like_romaji
 from privacybot.topics import (
-    RULES,
     BroadQuestions,
     TopicKnowledge,
     enriched_bank,
     load_groups,
     load_topics,
     place_topics,
+    placement_rule,
 )
 from privacybot.triage.cues import cues_for
 from privacybot.triage.emergency import EmergencyDetector
@@ -160,7 +160,7 @@ class LanguageAssistant:
         self.broad: BroadQuestions | None = None
         bank = own_bank
         if topics and (policy.language == language or reader.reads_across_languages):
-            rule = RULES.get(language, RULES["en"])
+            rule = placement_rule(language, policy.language)
             placement = place_topics(policy, topics, reader.vectors(passages), reader.vectors, rule)
             self.knowledge = TopicKnowledge(topics, placement)
             bank = enriched_bank(own_bank, topics, placement, rule)

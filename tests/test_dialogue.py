@@ -412,3 +412,11 @@ def test_asking_for_the_telephone_number_in_kana_quotes_the_contact_section(assi
     )
     assert second.outcome == Outcome.ANSWER
     assert second.sections[0] in assistant.policy.contact_detail_sections
+
+
+def test_asking_whether_the_answer_is_the_same_for_someone_else_is_no_emergency(assistant):
+    first, second = converse(
+        assistant, "Would my wife be told about my test results?", "is that the same for my son?"
+    )
+    assert first.outcome == Outcome.ANSWER
+    assert second.outcome != Outcome.EMERGENCY

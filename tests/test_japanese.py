@@ -71,6 +71,8 @@ def japanese_emergency():
         "胸が苦しくて冷や汗が止まらない",
         "救急車を呼んだほうがいいですか",
         "ishiki ga nai",  # romaji
+        "たすけて へやに しらない ひとが いる",  # kana, typed in a hurry
+        "ほうちょうを もった ひとが げんかんに いる",
     ],
 )
 def test_japanese_emergencies_are_found(japanese_emergency, message):

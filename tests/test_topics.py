@@ -19,7 +19,7 @@ from privacybot.topics import TopicsFileError, load_topics
 # Aozora are held out (written blind by helpers who saw only the policy).
 FLOORS = {
     "hollowbrook": 0.65,  # 66.5%
-    "midorinomori": 0.72,  # 74.4%
+    "midorinomori": 0.76,  # 78.9%
     "riverside": 0.61,  # 63.5%
     "aozora": 0.75,  # 77.4%
 }
@@ -46,6 +46,16 @@ def test_a_japanese_only_clinic_with_an_empty_bank_starts_and_answers(japanese_o
     assert str(reply.outcome) == "answer"
     title = japanese_only.policy.section(reply.sections[0]).title
     assert "開示" in title, title
+
+
+@pytest.mark.parametrize(
+    "question", ["ウェブサイトでクッキーを使っていますか", "カルテは何年間保存されますか"]
+)
+def test_a_japanese_policy_silent_on_a_topic_says_so(japanese_only, question):
+    # Midorinomori's policy speaks neither of cookies nor of how long records are kept.
+    policy_text = " ".join(p.text for p in japanese_only.policy.passages)
+    assert "クッキー" not in policy_text and "Cookie" not in policy_text
+    assert str(japanese_only.respond(question).outcome) == "not_covered"
 
 
 def test_a_request_cites_the_section_on_requests_found_in_the_policy(japanese_only):
