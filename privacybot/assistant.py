@@ -287,6 +287,16 @@ class LanguageAssistant:
             )
         # 2. "Forget this conversation": the chat itself, deleted by the channel after this turn.
         # Asking how it is done is a question about the chat (step 5), whose answer says how.
+        # So is an order to delete what was said here that names none of the patient's data
+        # ("forget everything I just said"), whatever the classifiers' vote for a request.
+        if (
+            intent == "make_request"
+            and self.cues.speaks_of_chat(text)
+            and not self.cues.names_data(text)
+            and not text.rstrip().endswith(("?", "？"))
+            and not self.cues.asks_a_question(text)
+        ):
+            intent = "forget_conversation"
         if intent == "forget_conversation" and not asks_how:
             return reply.say(Outcome.FORGET, "forget", intent, confidence)
         # 2b. The code from the acknowledgment of the request this conversation just made.
@@ -358,7 +368,7 @@ class LanguageAssistant:
             follows
             and previous.outcome == Outcome.CHAT_PRIVACY
             and intent not in GREETINGS
-            and not self.cues.names_records(text)  # "and my patient file, how long is that kept?"
+            and not self.cues.turns_to_records(text)  # "and my patient file, how long is it kept?"
             # "for how long", "and do the doctors read it?"; not a booking question
             and (intent != "out_of_scope" or leans_back)
         )

@@ -420,3 +420,44 @@ def test_asking_whether_the_answer_is_the_same_for_someone_else_is_no_emergency(
     )
     assert first.outcome == Outcome.ANSWER
     assert second.outcome != Outcome.EMERGENCY
+
+
+def test_an_order_to_forget_what_was_said_here_forgets_the_chat(assistant):
+    reply = assistant.respond("forget everything I typed in here just now please", turn=Turn())
+    assert reply.outcome == Outcome.FORGET
+    # ...but an order that names the patient's data is a request, and a question a question.
+    assert assistant.respond("please wipe my medical history", turn=Turn()).outcome == (
+        Outcome.REQUEST
+    )
+    assert assistant.respond("why cant you wipe my medical history", turn=Turn()).outcome != (
+        Outcome.FORGET
+    )
+
+
+@pytest.mark.parametrize(
+    "follow_up, about_chat",
+    [
+        ("does this end up in my medical file", True),
+        ("and my own medical records, how long are those kept?", False),
+    ],
+)
+def test_after_the_chat_notice_the_patients_records_are_the_policys(
+    assistant, follow_up, about_chat
+):
+    first, second = converse(assistant, "is this chat saved anywhere?", follow_up)
+    assert first.outcome == Outcome.CHAT_PRIVACY
+    assert (second.outcome == Outcome.CHAT_PRIVACY) == about_chat
+
+
+def test_telling_the_clinic_to_make_them_stop_is_a_request(assistant):
+    first, second = converse(
+        assistant, "Do you send my details to marketing companies?", "tell them to stop emailing me"
+    )
+    assert second.outcome == Outcome.REQUEST
+
+
+def test_a_question_after_a_greeting_and_a_name_is_answered_not_taken_for_a_request(assistant):
+    reply = assistant.respond(
+        "hi I'm Ana Silva, can my son collect my test results for me", turn=Turn()
+    )
+    assert reply.outcome != Outcome.REQUEST

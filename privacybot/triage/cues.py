@@ -34,7 +34,8 @@ PATTERN_KEYS = (
     "asks_whom_to_contact",
     "asks_for_contact_details",
     "accepts_offer",
-    "record_words",
+    "turns_to_records",
+    "data_words",
 )
 
 
@@ -163,10 +164,14 @@ class LanguageCues:
         「電話番号おしえて」), not about one's own."""
         return self._search("asks_for_contact_details", text)
 
-    def names_records(self, text: str) -> bool:
-        """Names the patient's records held by the clinic ("my patient file", 「カルテ」): after
-        the chat's notice, a question about them is the policy's, not the chat's."""
-        return self._search("record_words", text)
+    def turns_to_records(self, text: str) -> bool:
+        """Turns to the patient's records held by the clinic ("and my patient file, ...",
+        「カルテの方は」): after the chat's notice, a question about them is the policy's."""
+        return self._search("turns_to_records", text)
+
+    def names_data(self, text: str) -> bool:
+        """Names some of the patient's data ("my address", 「個人情報」)."""
+        return self._search("data_words", text)
 
     def accepts_offer(self, text: str) -> bool:
         """The whole message goes ahead with what was just offered ("ok pls start one for me",
