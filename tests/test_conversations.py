@@ -46,13 +46,18 @@ def test_conversations_are_followed_above_the_floor_and_no_emergency_is_missed(r
 
 # Other clinics' conversations, answered in this process from each policy alone (no question
 # bank, no Rasa model trained for the clinic; conversations with a form are left out):
-# `privacybot evaluate-conversations --in-process`. Hollowbrook's and Midorinomori's sets were
-# written blind on 2026-12-03 and read while building the same day, so they are dev sets now;
-# Riverside's and Aozora's were written blind later that day and measured once, after that work
-# (docs/benchmarks.md). The floors sit a little under the measured figures.
+# `privacybot evaluate-conversations --in-process`. All were written blind, by helpers who saw
+# only the policy, on 2026-12-03. Hollowbrook's, Midorinomori's and Riverside's first set were
+# read while building that day, so they are dev sets now; Aozora's first set and the two "b"
+# sets were not read (docs/benchmarks.md). The floors sit a little under the measured figures:
+# far under the target, and what holds them down is retrieval (issue 11).
 OTHER_CLINICS = {
     "hollowbrook_conversations.yml": ("hollowbrook", ["en"], 0.42),  # 11/24
-    "midorinomori_conversations.yml": ("midorinomori", ["ja"], 0.50),  # 11/20
+    "midorinomori_conversations.yml": ("midorinomori", ["ja"], 0.55),  # 12/20
+    "riverside_conversations.yml": ("riverside", ["en"], 0.33),  # 9/24
+    "aozora_conversations.yml": ("aozora", ["ja"], 0.45),  # 10/20
+    "riverside_b_conversations.yml": ("riverside", ["en"], 0.10),  # 3/20
+    "aozora_b_conversations.yml": ("aozora", ["ja"], 0.30),  # 7/20
 }
 
 

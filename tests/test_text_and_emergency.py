@@ -53,6 +53,9 @@ def detector():
         "sorry to ask about data but my wife fainted and is unconscious",
         "my toddler swallowed a battery",
         "severe chest pain right now",
+        "i really dont see the point anymore",
+        "been stashing my tablets for a month",
+        "i have put away all my painkillers and tonight i will swallow them all",
     ],
 )
 def test_emergency_phrases_are_found(detector, message):
@@ -66,6 +69,8 @@ def test_emergency_phrases_are_found(detector, message):
         "who can see my medical history?",
         "do you share data in an emergency contact form?",
         "please delete my data",
+        "do you save my medication list on your system?",
+        "which servers store my medicines history",
     ],
 )
 def test_ordinary_questions_are_not_emergencies(detector, message):

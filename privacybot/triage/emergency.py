@@ -57,6 +57,27 @@ class EmergencyDetector:
                     ],
                 )
 
+        stockpiled = (data.get("stockpiled_medicine") or {}).get(language)
+        if stockpiled:
+            self.quantities.add(
+                "STOCKPILED",
+                [
+                    [
+                        *verb,
+                        *[{"OP": "?"}] * gap,
+                        {"LEMMA": {"IN": stockpiled["medicines"]}},
+                    ]
+                    for verb in (
+                        [{"LEMMA": {"IN": stockpiled["verbs"]}}],
+                        [
+                            {"LEMMA": {"IN": stockpiled["verbs_with_particle"]}},
+                            {"LOWER": {"IN": stockpiled["particles"]}},
+                        ],
+                    )
+                    for gap in range(3)
+                ],
+            )
+
     def matches(self, text: str) -> list[str]:
         """The emergency phrases found in `text` (empty when none)."""
         if self.language == "ja":
