@@ -22,7 +22,8 @@ from privacybot.evaluation import (
 )
 from privacybot.settings import PROJECT_ROOT
 
-# Measured 2026-12-02: dev 39/48 (81.2%), held-out 26/52 (50.0%); 2026-12-03: dev 43/48 (89.6%).
+# Measured 2026-12-02: dev 39/48 (81.2%), held-out 26/52 (50.0%); 2026-12-03: dev 43/48 (89.6%),
+# then 44/48 (91.7%).
 FLOORS = {"sakura_conversations.yml": 0.85, "sakura_holdout_conversations.yml": 0.55}
 
 
