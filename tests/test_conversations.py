@@ -27,14 +27,8 @@ from privacybot.settings import PROJECT_ROOT
 FLOORS = {"sakura_conversations.yml": 0.85, "sakura_holdout_conversations.yml": 0.55}
 
 
-@pytest.mark.parametrize("name", sorted(FLOORS))
-def test_conversations_are_followed_above_the_floor_and_no_emergency_is_missed(rest, name):
-    def turn(sender: str, text: str) -> list[dict]:
-        return [m.get("custom") or {} for m in rest.send(text, sender).messages]
-
-    path = PROJECT_ROOT / "tests" / name
-    results = evaluate_conversations(load_conversations(path), turn)
-    right = sum(r.passed for r in results) / len(results)
+def assert_followed(results, floor: float) -> None:
+    """No emergency missed in any turn, and at least `floor` of the conversations wholly right."""
     missed = [
         t["user"]
         for r in results
@@ -42,7 +36,18 @@ def test_conversations_are_followed_above_the_floor_and_no_emergency_is_missed(r
         if "emergency" in t["expect"] and t["outcome"] != "emergency"
     ]
     assert missed == []
-    assert right >= FLOORS[name], f"{right:.1%} of conversations wholly right"
+    right = sum(r.passed for r in results) / len(results)
+    assert right >= floor, f"{right:.1%} of conversations wholly right"
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_conversations_are_followed_above_the_floor_and_no_emergency_is_missed(rest, name):
+    def turn(sender: str, text: str) -> list[dict]:
+        return [m.get("custom") or {} for m in rest.send(text, sender).messages]
+
+    path = PROJECT_ROOT / "tests" / name
+    results = evaluate_conversations(load_conversations(path), turn)
+    assert_followed(results, FLOORS[name])
 
 
 # Other clinics' conversations, answered in this process from each policy alone (no question
@@ -75,12 +80,4 @@ def test_another_clinics_conversations_are_followed_from_its_policy_alone(settin
         c for c in load_conversations(PROJECT_ROOT / "tests" / name) if not needs_forms(c)
     ]
     results = evaluate_conversations(conversations, in_process_turns(assistant))
-    right = sum(r.passed for r in results) / len(results)
-    missed = [
-        t["user"]
-        for r in results
-        for t in r.turns
-        if "emergency" in t["expect"] and t["outcome"] != "emergency"
-    ]
-    assert missed == []
-    assert right >= floor, f"{right:.1%} of conversations wholly right"
+    assert_followed(results, floor)
