@@ -307,6 +307,14 @@ def test_the_sections_that_give_contact_details_are_found_in_the_text():
     titles = [hollowbrook.section(n).title for n in hollowbrook.contact_detail_sections]
     assert "Data Protection Officer" in titles and "Complaints" in titles
     assert "How long we keep your information" not in titles  # dates and years are no number
+    from privacybot.corpus import Passage, Section
+
+    def section(text: str) -> Section:
+        return Section(1, "窓口", 1, (Passage("1-1", 1, text, (), 1),))
+
+    assert section("お電話：０３−１２３４−５６７８（平日９時〜）").gives_contact_details
+    assert section("TEL (541) 555-0142").gives_contact_details
+    assert not section("制定 2024年10月1日、改定 2025-04-01").gives_contact_details
 
 
 @pytest.mark.parametrize(

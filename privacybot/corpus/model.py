@@ -6,9 +6,10 @@ import re
 from dataclasses import dataclass, field
 
 # How a policy gives a way to reach someone: an e-mail address, or a telephone number (digits
-# with spaces, dots, hyphens or brackets between them; at least 9 digits, so no date is one).
+# with spaces, dots, hyphens or brackets between them, full-width ones too; at least 9 digits, so
+# no date is one).
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-PHONE = re.compile(r"\+?\(?\d[\d ()\-‐－.]{6,}\d")
+PHONE = re.compile(r"\+?[(（]?\d[\d ()（）\-‐－−ー.]{6,}\d")
 PHONE_DIGITS = 9
 
 
