@@ -469,3 +469,14 @@ def test_a_question_after_a_greeting_and_a_name_is_answered_not_taken_for_a_requ
         "hi I'm Ana Silva, can my son collect my test results for me", turn=Turn()
     )
     assert reply.outcome != Outcome.REQUEST
+
+
+def test_a_question_about_sharing_with_the_ambulance_service_is_not_taken_for_an_emergency(
+    second_clinic,
+):
+    # Read as a question about the policy (which section answers it is retrieval's matter).
+    reply = second_clinic.respond("does the ambulance service get to see my gp record")
+    assert str(reply.outcome) in {"answer", "not_covered"}, reply.text
+    called = second_clinic.respond("please call an ambulance, my dad fell and hit his head")
+    assert str(called.outcome) == "emergency"
+    assert second_clinic.settings.clinic.emergency_number in called.text

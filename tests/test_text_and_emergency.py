@@ -56,6 +56,9 @@ def detector():
         "i really dont see the point anymore",
         "been stashing my tablets for a month",
         "i have put away all my painkillers and tonight i will swallow them all",
+        "please call an ambulance, my dad fell and hit his head",
+        "we need an ambulance at the bus stop outside",
+        "the ambulance is coming but he's gone grey",
     ],
 )
 def test_emergency_phrases_are_found(detector, message):
@@ -71,6 +74,9 @@ def test_emergency_phrases_are_found(detector, message):
         "please delete my data",
         "do you save my medication list on your system?",
         "which servers store my medicines history",
+        # A question that mentions an ambulance asks about the policy (2026-12-03).
+        "does the ambulance service get to see my gp record",
+        "will paramedics from the ambulance trust have my allergy list",
     ],
 )
 def test_ordinary_questions_are_not_emergencies(detector, message):
