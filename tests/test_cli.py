@@ -213,3 +213,16 @@ def test_redaction_recall_prints_recall_per_kind_and_misses_only_when_asked(tmp_
     assert "missed" not in quiet.stdout
     shown = run("redaction-recall", "--show-misses", str(labelled))
     assert "missed NAME 'Zed'" in shown.stdout
+
+
+def test_conversations_in_process_refuses_a_file_of_form_conversations_only(tmp_path):
+    talks = tmp_path / "forms_only.yml"
+    talks.write_text(
+        '- id: form-only\n  turns:\n    - user: "I want my data deleted"\n'
+        '      expect: [request]\n    - user: "Ana Silva"\n      expect: [form]\n',
+        encoding="utf-8",
+    )
+    done = run("evaluate-conversations", "--in-process", str(talks))
+    assert done.returncode == 2
+    assert "every conversation has a form; run without --in-process" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -73,6 +73,8 @@ def japanese_emergency():
         "ishiki ga nai",  # romaji
         "たすけて へやに しらない ひとが いる",  # kana, typed in a hurry
         "ほうちょうを もった ひとが げんかんに いる",
+        "母が階段で転んだ、救急車お願い",
+        "きゅうきゅうしゃ よんで",
     ],
 )
 def test_japanese_emergencies_are_found(japanese_emergency, message):
@@ -81,7 +83,12 @@ def test_japanese_emergencies_are_found(japanese_emergency, message):
 
 @pytest.mark.parametrize(
     "message",
-    ["カルテを見られるのは誰ですか", "私が死亡したらデータはどうなりますか", "090-1193-4567"],
+    [
+        "カルテを見られるのは誰ですか",
+        "私が死亡したらデータはどうなりますか",
+        "090-1193-4567",
+        "救急車で運ばれた先の病院に私の情報は送られますか",  # mentions one: a policy question
+    ],
 )
 def test_ordinary_japanese_questions_are_not_emergencies(japanese_emergency, message):
     assert not japanese_emergency.matches(message)

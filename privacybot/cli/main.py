@@ -230,7 +230,10 @@ def cmd_evaluate_conversations(args: argparse.Namespace) -> int:
         if len(kept) < len(conversations):
             print(f"left out {len(conversations) - len(kept)} conversations with a form")
         if not kept:
-            print("privacybot: every conversation has a form; run without --in-process")
+            print(
+                "privacybot: every conversation has a form; run without --in-process",
+                file=sys.stderr,
+            )
             return 2
         results = evaluate_conversations(kept, in_process_turns(PolicyAssistant()))
     else:
