@@ -18,7 +18,7 @@ from privacybot.topics import TopicsFileError, load_topics
 # Hollowbrook and Midorinomori are dev sets (the engine was tuned on them); Riverside and
 # Aozora are held out (written blind by helpers who saw only the policy).
 FLOORS = {
-    "hollowbrook": 0.65,  # 66.5%
+    "hollowbrook": 0.65,  # 67.0%
     "midorinomori": 0.76,  # 78.9%
     "riverside": 0.61,  # 63.5%
     "aozora": 0.75,  # 77.4%
